@@ -1,0 +1,50 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+REALDEV = SHARED / "data" / "realdev"
+
+
+def real_mnist_path() -> Path | None:
+    """The real MNIST from MNIST_PATH or ../shared, or None."""
+    for candidate in (os.environ.get("MNIST_PATH"), SHARED / "data" / "mnist.npz"):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def mnist_path() -> Path:
+    path = real_mnist_path()
+    if path is None:
+        pytest.skip("no MNIST copy: set MNIST_PATH (CI points it at ../shared/data/mnist.npz)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_path):
+    from edge_app.mnist import load_mnist
+    return load_mnist(mnist_path)
+
+
+@pytest.fixture(scope="session")
+def synthetic_arrays():
+    """Arrays of MNIST's shapes and dtypes with random content: for loader tests."""
+    rng = np.random.default_rng(0)
+    return {
+        "x_train": rng.integers(0, 256, (60000, 28, 28), dtype=np.uint8),
+        "y_train": rng.integers(0, 10, 60000, dtype=np.uint8),
+        "x_test": rng.integers(0, 256, (10000, 28, 28), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, 10000, dtype=np.uint8),
+    }
+
+
+@pytest.fixture(scope="session")
+def synthetic_npz(tmp_path_factory, synthetic_arrays) -> Path:
+    path = tmp_path_factory.mktemp("mnist") / "mnist.npz"
+    np.savez(path, **synthetic_arrays)
+    return path

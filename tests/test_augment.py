@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from edge_app.preprocess import stroke_width
+from train.augment import AugmentConfig, augment_batch, camera_crop, elastic, random_affine
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """Thick synthetic strokes in MNIST's frame: a ring, a bar and a cross."""
+    import cv2
+    images = np.zeros((3, 28, 28), np.uint8)
+    cv2.circle(images[0], (14, 14), 7, 255, 2)
+    images[1, 4:24, 13:16] = 255
+    cv2.line(images[2], (6, 6), (21, 21), 255, 2)
+    cv2.line(images[2], (21, 6), (6, 21), 255, 2)
+    return images
+
+
+def test_same_seed_same_batch(digits):
+    first = augment_batch(digits, np.random.default_rng(7))
+    second = augment_batch(digits, np.random.default_rng(7))
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first, augment_batch(digits, np.random.default_rng(8)))
+
+
+def test_batch_keeps_shape_and_dtype(digits):
+    out = augment_batch(np.repeat(digits, 20, axis=0), np.random.default_rng(0))
+    assert out.shape == (60, 28, 28) and out.dtype == np.uint8
+    assert (out.reshape(60, -1).max(axis=1) > 100).all(), "an augmented digit lost its ink"
+
+
+def test_affine_moves_ink_but_keeps_it(digits):
+    config = AugmentConfig(max_rotation=30, max_shift=0)
+    moved = random_affine(digits[1], np.random.default_rng(1), config)
+    assert not np.array_equal(moved, digits[1])
+    assert 0.6 < moved.sum() / digits[1].sum() < 1.6
+
+
+def test_elastic_is_local(digits):
+    warped = elastic(digits[0], np.random.default_rng(2), alpha=6.0, sigma=3.0)
+    assert not np.array_equal(warped, digits[0])
+    assert np.corrcoef(warped.ravel(), digits[0].ravel())[0, 1] > 0.5
+
+
+def test_camera_crop_comes_back_through_the_contract(digits):
+    rng = np.random.default_rng(3)
+    sources = [digits[i % 3] for i in range(30)]
+    crops = [camera_crop(source, rng) for source in sources]
+    rendered = [crop for crop, source in zip(crops, sources, strict=True) if not np.array_equal(crop, source)]
+    assert len(rendered) >= 27, "a failed render falls back to the input, but rarely"
+    for crop in rendered:
+        assert crop.shape == (28, 28) and crop.dtype == np.uint8
+        rows, cols = np.nonzero(crop >= 64)
+        # fitted to MNIST's 20-pixel box; blurred stroke tips can fall below the threshold
+        assert 17 <= max(np.ptp(rows), np.ptp(cols)) + 1 <= 21
+        assert 1.0 < stroke_width(crop >= 128) < 4.5

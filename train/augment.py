@@ -1,0 +1,129 @@
+"""Augmentation that makes MNIST look like what the camera pipeline hands the model.
+
+Two kinds, both on uint8 28x28 digits (white ink on black) and both numpy/OpenCV:
+  - MNIST-space changes: rotation, scale, shear, shift, elastic distortion,
+    stroke thickness, blur and noise;
+  - a camera path: the digit is drawn large as dark ink on paper of some colour
+    with uneven light, blur and noise, thresholded as the app would, and passed
+    back through the app's own preprocessing contract (edge_app.preprocess).
+
+Every image gets its own draw from the generator it is given, so a batch is
+reproducible from (seed, epoch, batch index) alone.
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edge_app.preprocess import MNIST_SIZE, normalize_digit
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Probabilities and ranges of each change; defaults suit the `edge` network."""
+
+    p_affine: float = 0.85  # share of images rotated/scaled/sheared/shifted
+    max_rotation: float = 12.0  # degrees, either way
+    min_scale: float = 0.85
+    max_scale: float = 1.12
+    max_shear: float = 0.2  # horizontal shear factor, either way
+    max_shift: float = 2.0  # pixels, either way, at 28x28
+    p_elastic: float = 0.3
+    elastic_alpha: float = 7.0  # pixels of displacement before smoothing
+    elastic_sigma: float = 3.0  # pixels: smoothness of the displacement field
+    p_thickness: float = 0.15  # share of images eroded or dilated by one pixel
+    p_blur: float = 0.1
+    p_noise: float = 0.1
+    max_noise: float = 20.0  # grey levels, standard deviation
+    p_camera: float = 0.2  # share of images sent through the camera path instead
+    camera_min_size: int = 24  # pixels: smallest digit height the camera path draws
+    camera_max_size: int = 120  # pixels: largest
+
+
+def augment_batch(images: np.ndarray, rng: np.random.Generator,
+                  config: AugmentConfig = AugmentConfig()) -> np.ndarray:
+    """Augment each uint8 (N, 28, 28) image independently; returns a new array."""
+    return np.stack([augment_one(image, rng, config) for image in images])
+
+
+def augment_one(image: np.ndarray, rng: np.random.Generator,
+                config: AugmentConfig = AugmentConfig()) -> np.ndarray:
+    out = image
+    if rng.random() < config.p_affine:
+        out = random_affine(out, rng, config)
+    if rng.random() < config.p_elastic:
+        out = elastic(out, rng, config.elastic_alpha, config.elastic_sigma)
+    if rng.random() < config.p_camera:
+        return camera_crop(out, rng, config)
+    if rng.random() < config.p_thickness:
+        kernel = np.ones((2, 2), np.uint8)
+        out = cv2.dilate(out, kernel) if rng.random() < 0.5 else cv2.erode(out, kernel)
+    if rng.random() < config.p_blur:
+        out = cv2.GaussianBlur(out, (3, 3), rng.uniform(0.4, 0.9))
+    if rng.random() < config.p_noise:
+        noisy = out.astype(np.float32) + rng.normal(0.0, rng.uniform(2.0, config.max_noise), out.shape)
+        out = np.clip(noisy, 0, 255).astype(np.uint8)
+    return out
+
+
+def random_affine(image: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
+    """Rotate, scale and shear about the image centre, then shift."""
+    angle = np.deg2rad(rng.uniform(-config.max_rotation, config.max_rotation))
+    scale = rng.uniform(config.min_scale, config.max_scale)
+    shear = rng.uniform(-config.max_shear, config.max_shear)
+    cos, sin = np.cos(angle) * scale, np.sin(angle) * scale
+    linear = np.array([[cos, -sin], [sin, cos]]) @ np.array([[1.0, shear], [0.0, 1.0]])
+    centre = np.array([MNIST_SIZE / 2.0, MNIST_SIZE / 2.0])
+    shift = rng.uniform(-config.max_shift, config.max_shift, size=2)
+    matrix = np.hstack([linear, (centre - linear @ centre + shift)[:, None]])
+    return cv2.warpAffine(image, matrix, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def elastic(image: np.ndarray, rng: np.random.Generator, alpha: float, sigma: float) -> np.ndarray:
+    """Simard et al.'s elastic distortion: a smoothed random displacement field."""
+    h, w = image.shape
+    field = rng.uniform(-1.0, 1.0, size=(2, h, w)).astype(np.float32)
+    dx = cv2.GaussianBlur(field[0], (0, 0), sigma) * alpha
+    dy = cv2.GaussianBlur(field[1], (0, 0), sigma) * alpha
+    ys, xs = np.indices((h, w), dtype=np.float32)
+    return cv2.remap(image, xs + dx, ys + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def camera_crop(image: np.ndarray, rng: np.random.Generator, config: AugmentConfig = AugmentConfig()) -> np.ndarray:
+    """Draw the digit as a photographed crop, then normalise it as the app does."""
+    size = int(rng.integers(config.camera_min_size, config.camera_max_size + 1))
+    ink = cv2.resize(image, (size, size), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255.0
+    # Pen width varies with the pen, not with the digit's size on the page.
+    pen = int(rng.integers(-1, 3)) * max(1, size // 40)
+    if pen:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (abs(pen) + 1, abs(pen) + 1))
+        ink = cv2.dilate(ink, kernel) if pen > 0 else cv2.erode(ink, kernel)
+    margin = size // 4
+    ink = cv2.copyMakeBorder(ink, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=0.0)
+
+    paper = rng.uniform(110.0, 250.0)
+    ink_level = rng.uniform(0.0, paper - 50.0)  # from black marker to faint pencil
+    contrast = paper - ink_level
+    grey = paper - ink * contrast
+    h, w = grey.shape
+    direction = rng.uniform(-1.0, 1.0, size=2)
+    ys, xs = np.indices((h, w), dtype=np.float32)
+    ramp = (direction[0] * (ys / h - 0.5) + direction[1] * (xs / w - 0.5))
+    # Uneven light, weaker than the ink's contrast: the app evens out stronger
+    # gradients across the whole frame before it thresholds.
+    grey = grey + rng.uniform(0.0, 0.25) * contrast * ramp
+    sigma = rng.uniform(0.0, 1.2) * size / 56.0
+    if sigma > 0.3:
+        grey = cv2.GaussianBlur(grey, (0, 0), sigma)
+    grey = grey + rng.normal(0.0, rng.uniform(0.0, 8.0), grey.shape)
+    grey = np.clip(grey, 0, 255).astype(np.uint8)
+
+    _, mask = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    mask = mask.astype(bool)
+    if mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any():
+        # The margin is paper, so ink there means the threshold failed: such a
+        # blob would not reach the model in the app either.
+        return image
+    return normalize_digit(grey, mask)

@@ -3,9 +3,9 @@
 Two kinds, both on uint8 28x28 digits (white ink on black) and both numpy/OpenCV:
   - MNIST-space changes: rotation, scale, shear, shift, elastic distortion,
     stroke thickness, blur and noise;
-  - a camera path: the digit is drawn large as dark ink on paper of some colour
-    with uneven light, blur and noise, thresholded as the app would, and passed
-    back through the app's own preprocessing contract (edge_app.preprocess).
+  - a camera path: the digit is photographed by edge_app.render (dark ink on
+    paper, uneven light, blur, noise, thresholded) and passed back through the
+    app's own preprocessing contract (edge_app.preprocess).
 
 Every image gets its own draw from the generator it is given, so a batch is
 reproducible from (seed, epoch, batch index) alone.
@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from edge_app.preprocess import MNIST_SIZE, normalize_digit
+from edge_app.render import MAX_SIZE, MIN_SIZE, photograph_digit
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ class AugmentConfig:
     p_noise: float = 0.1
     max_noise: float = 20.0  # grey levels, standard deviation
     p_camera: float = 0.2  # share of images sent through the camera path instead
-    camera_min_size: int = 24  # pixels: smallest digit height the camera path draws
-    camera_max_size: int = 120  # pixels: largest
+    camera_min_size: int = MIN_SIZE  # pixels: smallest digit height the camera path draws
+    camera_max_size: int = MAX_SIZE  # pixels: largest
 
 
 def augment_batch(images: np.ndarray, rng: np.random.Generator,
@@ -92,38 +93,9 @@ def elastic(image: np.ndarray, rng: np.random.Generator, alpha: float, sigma: fl
 
 
 def camera_crop(image: np.ndarray, rng: np.random.Generator, config: AugmentConfig = AugmentConfig()) -> np.ndarray:
-    """Draw the digit as a photographed crop, then normalise it as the app does."""
-    size = int(rng.integers(config.camera_min_size, config.camera_max_size + 1))
-    ink = cv2.resize(image, (size, size), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255.0
-    # Pen width varies with the pen, not with the digit's size on the page.
-    pen = int(rng.integers(-1, 3)) * max(1, size // 40)
-    if pen:
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (abs(pen) + 1, abs(pen) + 1))
-        ink = cv2.dilate(ink, kernel) if pen > 0 else cv2.erode(ink, kernel)
-    margin = size // 4
-    ink = cv2.copyMakeBorder(ink, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=0.0)
+    """Draw the digit as a photographed crop, then normalise it as the app does.
 
-    paper = rng.uniform(110.0, 250.0)
-    ink_level = rng.uniform(0.0, paper - 50.0)  # from black marker to faint pencil
-    contrast = paper - ink_level
-    grey = paper - ink * contrast
-    h, w = grey.shape
-    direction = rng.uniform(-1.0, 1.0, size=2)
-    ys, xs = np.indices((h, w), dtype=np.float32)
-    ramp = (direction[0] * (ys / h - 0.5) + direction[1] * (xs / w - 0.5))
-    # Uneven light, weaker than the ink's contrast: the app evens out stronger
-    # gradients across the whole frame before it thresholds.
-    grey = grey + rng.uniform(0.0, 0.25) * contrast * ramp
-    sigma = rng.uniform(0.0, 1.2) * size / 56.0
-    if sigma > 0.3:
-        grey = cv2.GaussianBlur(grey, (0, 0), sigma)
-    grey = grey + rng.normal(0.0, rng.uniform(0.0, 8.0), grey.shape)
-    grey = np.clip(grey, 0, 255).astype(np.uint8)
-
-    _, mask = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    mask = mask.astype(bool)
-    if mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any():
-        # The margin is paper, so ink there means the threshold failed: such a
-        # blob would not reach the model in the app either.
-        return image
-    return normalize_digit(grey, mask)
+    Falls back to the digit as given when the render's threshold failed.
+    """
+    photo = photograph_digit(image, rng, config.camera_min_size, config.camera_max_size)
+    return image if photo is None else normalize_digit(*photo)

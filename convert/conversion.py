@@ -56,8 +56,8 @@ def convert(config: ConvertConfig, log=print) -> dict:
     _check_writable(out)
     if config.calibration < 10:
         raise ConvertError(f"--calibration must be at least 10 images, got {config.calibration}")
+    (x_train, y_train), (x_test, y_test) = load_mnist(config.mnist)  # before TensorFlow: bad data fails fast
     model = load_keras_model(config.model)
-    (x_train, y_train), (x_test, y_test) = load_mnist(config.mnist)
     if config.eval_limit:
         x_test, y_test = x_test[:config.eval_limit], y_test[:config.eval_limit]
 

@@ -20,7 +20,8 @@ def tiny(tmp_path, mnist_path, **changes):
 
 
 def test_architectures_and_parameter_budget():
-    from train.models import build_model
+    from train.models import ARCHITECTURES, build_model
+    assert tuple(ARCHITECTURES) == training.ARCHITECTURES
     assert build_model("edge").count_params() <= 150_000
     for name in ("mlp", "cnn3", "edge"):
         model = build_model(name)
@@ -132,6 +133,12 @@ def assert_one_line_error(result, *fragments):
     assert len(lines) == 1, result.stderr
     for fragment in fragments:
         assert fragment in lines[0]
+
+
+def test_bad_input_is_refused_before_tensorflow_loads(tmp_path):
+    code = ("import sys; from train.cli import main; code = main(['--arch', 'mlp', '--mnist', 'absent.npz', "
+            f"'--out', {str(tmp_path / 'run')!r}]); sys.exit(10 + code if 'tensorflow' in sys.modules else code)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120).returncode == 2
 
 
 @pytest.mark.parametrize("args, fragment", [

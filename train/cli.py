@@ -11,16 +11,15 @@ import sys
 
 from edge_app.cli_util import ArgumentParser, HelpFormatter, fail
 from edge_app.mnist import MnistError
-from train.training import LR_SCHEDULES, OPTIMIZERS, TrainConfig, TrainError
+from train.training import ARCHITECTURES, LR_SCHEDULES, OPTIMIZERS, TrainConfig, TrainError
 
 PROG = "digits-train"
-ARCHITECTURE_NAMES = ("mlp", "cnn3", "edge")  # train.models.ARCHITECTURES, without importing Keras
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     defaults = TrainConfig()
     parser = ArgumentParser(prog=PROG, description=__doc__, formatter_class=HelpFormatter)
-    parser.add_argument("--arch", choices=ARCHITECTURE_NAMES, default=defaults.architecture,
+    parser.add_argument("--arch", choices=ARCHITECTURES, default=defaults.architecture,
                         help="network to train")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer, help="optimizer")
     parser.add_argument("--lr", type=float, default=None,

@@ -59,7 +59,6 @@ def build_edge() -> keras.Model:
 
 
 ARCHITECTURES = {"mlp": build_mlp, "cnn3": build_cnn3, "edge": build_edge}
-AUGMENTED_BY_DEFAULT = {"edge"}
 
 
 def build_model(name: str) -> keras.Model:

@@ -22,6 +22,8 @@ from edge_app.mnist import checksum, load_mnist
 from edge_app.preprocess import to_model_input
 from train.augment import AugmentConfig, augment_batch
 
+ARCHITECTURES = ("mlp", "cnn3", "edge")  # built by train.models, named here so checks need no Keras
+AUGMENTED_BY_DEFAULT = {"edge"}
 OPTIMIZERS = ("sgd", "adam", "nadam", "adadelta")
 DEFAULT_LEARNING_RATES = {"sgd": 0.05, "adam": 2e-3, "nadam": 2e-3, "adadelta": 1.0}
 LR_SCHEDULES = ("constant", "cosine", "exponential")
@@ -62,13 +64,11 @@ class TrainConfig:
         return self.learning_rate if self.learning_rate is not None else DEFAULT_LEARNING_RATES[self.optimizer]
 
     def resolved_augment(self) -> bool:
-        from train.models import AUGMENTED_BY_DEFAULT
         return self.augment if self.augment is not None else self.architecture in AUGMENTED_BY_DEFAULT
 
 
 def check_config(config: TrainConfig) -> None:
-    """Refuse a bad configuration before anything slow happens."""
-    from train.models import ARCHITECTURES
+    """Refuse a bad configuration before anything slow (TensorFlow, data) is loaded."""
     if config.architecture not in ARCHITECTURES:
         raise TrainError(f"unknown architecture {config.architecture!r}; choose from {', '.join(ARCHITECTURES)}")
     if config.optimizer not in OPTIMIZERS:

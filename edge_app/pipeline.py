@@ -1,0 +1,363 @@
+"""The vision pipeline: a camera frame -> the numbers written on it.
+
+One pure function per stage, so each can be tested alone:
+
+    grey -> even out illumination -> threshold -> ink components -> join broken
+    pieces -> drop what is not a digit -> normalise (edge_app.preprocess) ->
+    classify every crop of the frame in one batched call (splitting wide blobs
+    when they read better as two or three digits) -> reject low confidence ->
+    group into numbers by line and gap, in reading order.
+
+    from edge_app.pipeline import read_frame
+    numbers = read_frame(frame_bgr, classifier)
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edge_app.preprocess import normalize_digit
+
+BORDER_MARGIN = 2  # pixels: a blob this close to the frame's edge touches it
+BORDER_SHARE = 0.005  # ... or this share of the longer side, if more
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Constants of the pipeline; pixels are at working resolution unless said otherwise."""
+
+    work_side: int = 1280  # frames with a longer side than this are shrunk first
+    background_side: int = 256  # pixels: the illumination estimate is made at this size
+    background_kernel: float = 1 / 12  # closing kernel, as a share of the longer side: wider than any stroke
+    high_contrast: float = 45.0  # grey levels below paper: a stroke must reach this somewhere
+    low_contrast: float = 22.0  # ... and extends through pixels this dark (hysteresis)
+    noise_factor: float = 5.0  # thresholds are at least this many noise deviations
+    min_piece_area: int = 6  # pixels: smaller specks are noise
+    min_digit_height: int = 10  # pixels: shorter blobs are not digits
+    max_digit_share: float = 0.98  # blobs taller or wider than this share of the frame are not digits
+    max_line_aspect: float = 4.0  # blobs wider than this many heights are lines or underlines
+    max_fill: float = 0.7  # wide blobs filling more of their box are shadows or smudges
+    join_overlap: float = 0.5  # pieces overlapping this share of the narrower one's width ...
+    join_gap: float = 0.5  # ... and vertically closer than this share of the taller one join
+    join_growth: float = 2.5  # ... unless their union is this many times taller or wider than either
+    join_small: float = 0.6  # a piece shorter than this share of a neighbour it touches is part of it
+    join_touch: float = 0.1  # "touches": within this share of the neighbour's height
+    min_relative_height: float = 0.25  # blobs shorter than this share of the tallest are specks
+    split_aspect: float = 1.1  # blobs wider than this many heights may be two or three digits
+    split_margin: float = 0.1  # a split must raise mean log-confidence by this much to be taken
+    crop_margin: float = 0.15  # share of the box added on each side of a crop
+    min_confidence: float = 0.5  # digits read with less confidence are dropped
+    line_overlap: float = 0.5  # digits sharing this share of the smaller height are on one line
+    number_gap: float = 1.6  # a gap wider than this many digit heights starts a new number
+
+
+@dataclass(frozen=True)
+class Digit:
+    digit: int
+    confidence: float
+    box: tuple[int, int, int, int]  # x, y, w, h in the frame's pixels
+
+    def as_dict(self) -> dict:
+        return {"digit": self.digit, "confidence": round(self.confidence, 4), "box": list(self.box)}
+
+
+@dataclass(frozen=True)
+class Number:
+    text: str
+    confidence: float  # the least confident digit's
+    box: tuple[int, int, int, int]
+    digits: tuple[Digit, ...]
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "box": list(self.box), "confidence": round(self.confidence, 4),
+                "digits": [d.as_dict() for d in self.digits]}
+
+
+@dataclass(frozen=True)
+class Blob:
+    """One candidate digit: its box and the labels of the ink components it is made of."""
+
+    box: tuple[int, int, int, int]
+    labels: tuple[int, ...]
+
+
+def to_grey(frame: np.ndarray) -> np.ndarray:
+    """BGR or grey -> grey where ink is dark: the darkest channel keeps red and blue ink dark."""
+    if frame.ndim == 2:
+        return frame
+    blue, green, red = cv2.split(frame)[:3]  # a fourth, alpha, channel is ignored
+    return cv2.min(cv2.min(blue, green), red)
+
+
+def shrink(grey: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """Shrink so the longer side is at most `side`; returns the image and the scale used."""
+    scale = min(1.0, side / max(grey.shape))
+    if scale == 1.0:
+        return grey, 1.0
+    size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA), scale
+
+
+def even_illumination(grey: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np.ndarray:
+    """Divide out the paper's brightness, so shadows and gradients vanish: paper -> 255."""
+    small, scale = shrink(grey, config.background_side)
+    side = max(3, int(round(max(small.shape) * config.background_kernel)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    # Closing (max then min filter) removes dark strokes narrower than the kernel
+    # and keeps the step of a shadow's edge where it is.
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    paper = cv2.GaussianBlur(paper, (0, 0), side / 6)
+    if scale != 1.0:
+        paper = cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
+    flat = grey.astype(np.float32) * 255.0 / np.maximum(paper.astype(np.float32), 1.0)
+    return np.clip(flat, 0, 255).astype(np.uint8)
+
+
+def threshold(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np.ndarray:
+    """Ink mask by hysteresis: weak ink pixels count only where connected to strong ones."""
+    ink = 255 - flat
+    # Noise as the median absolute deviation of the (mostly paper) image, from histograms: fast on uint8.
+    middle = _median_uint8(ink)
+    noise = 1.4826 * _median_uint8(cv2.absdiff(ink, np.full_like(ink, middle)))
+    high = max(config.high_contrast, config.noise_factor * 2 * noise)
+    low = max(config.low_contrast, config.noise_factor * noise)
+    weak = (ink >= low).astype(np.uint8)
+    count, labels = cv2.connectedComponents(weak, connectivity=8)
+    strong_labels = np.unique(labels[ink >= high])
+    keep = np.zeros(count, bool)
+    keep[strong_labels] = True
+    keep[0] = False
+    return keep[labels]
+
+
+def _median_uint8(image: np.ndarray) -> int:
+    counts = np.bincount(image.ravel(), minlength=256)
+    return int(np.searchsorted(np.cumsum(counts), (image.size + 1) // 2))
+
+
+def find_pieces(mask: np.ndarray, config: PipelineConfig = PipelineConfig()):
+    """Connected ink components: (labels image, list of Blob, one per piece not a speck)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    pieces = [Blob(tuple(int(v) for v in stats[i, :4]), (i,)) for i in range(1, count)
+              if stats[i, cv2.CC_STAT_AREA] >= config.min_piece_area]
+    return labels, pieces
+
+
+def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+    """Join the pieces of one broken digit: stacked pieces that overlap in x and nearly touch."""
+    blobs = list(pieces)
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(blobs)):
+            for j in range(i + 1, len(blobs)):
+                if _belong_together(blobs[i].box, blobs[j].box, config):
+                    blobs[i] = Blob(_union(blobs[i].box, blobs[j].box), blobs[i].labels + blobs[j].labels)
+                    del blobs[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return blobs
+
+
+def drop_non_digits(blobs: list[Blob], frame_shape, areas: dict[int, int],
+                    config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+    """Keep blobs that could be digits: not specks, frame-border blobs, paper edges, lines or solid smudges."""
+    height, width = frame_shape[:2]
+    kept = []
+    for blob in blobs:
+        x, y, w, h = blob.box
+        if h < config.min_digit_height:
+            continue
+        if _touches_border(blob.box, frame_shape):
+            continue  # cut by the frame's border: a partial digit or the paper's edge
+        if h > config.max_digit_share * height or w > config.max_digit_share * width:
+            continue
+        if w > config.max_line_aspect * h:
+            continue
+        fill = sum(areas[label] for label in blob.labels) / float(w * h)
+        if fill > config.max_fill and w > 0.4 * h:
+            continue
+        kept.append(blob)
+    # Specks are judged against the digits of the same frame, once the rest is gone.
+    tallest = max((blob.box[3] for blob in kept), default=0)
+    return [blob for blob in kept if blob.box[3] >= config.min_relative_height * tallest]
+
+
+def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineConfig(),
+               roi: tuple[int, int, int, int] | None = None) -> list[Number]:
+    """The whole pipeline on one frame (BGR or grey): numbers in reading order, boxes in frame pixels."""
+    offset = (0, 0)
+    if roi is not None:
+        x, y, w, h = roi
+        frame = frame[y:y + h, x:x + w]
+        offset = (x, y)
+    if frame.size == 0:
+        return []
+    grey, scale = shrink(to_grey(frame), config.work_side)
+    flat = even_illumination(grey, config)
+    mask = threshold(flat, config)
+    labels, pieces = find_pieces(mask, config)
+    pieces = [p for p in pieces if not _touches_border(p.box, grey.shape)]
+    areas = dict(zip(*np.unique(labels, return_counts=True), strict=True))
+    blobs = drop_non_digits(join_pieces(pieces, config), grey.shape, areas, config)
+    digits = classify_blobs(flat, labels, blobs, classifier, config)
+    digits = [d for d in digits if d.confidence >= config.min_confidence]
+    to_frame = 1.0 / scale
+    digits = [Digit(d.digit, d.confidence, _scale_box(d.box, to_frame, offset)) for d in digits]
+    return group_numbers(digits, config)
+
+
+def classify_blobs(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifier,
+                   config: PipelineConfig = PipelineConfig()) -> list[Digit]:
+    """Normalise every blob (and the splits of wide ones) and classify them all in one call."""
+    crops, plans = [], []  # plans: per blob, a list of options, each a list of (crop index, box)
+    for blob in blobs:
+        options = [[blob.box]]
+        x, y, w, h = blob.box
+        if w > config.split_aspect * h:
+            options += [_split_boxes(labels, blob, parts) for parts in (2, 3)]
+        plan = []
+        for boxes in options:
+            option = []
+            for box in boxes:
+                option.append((len(crops), box))
+                crops.append(_crop(flat, labels, blob, box, config))
+            plan.append(option)
+        plans.append(plan)
+    if not crops:
+        return []
+    probabilities = classifier.predict(np.stack(crops))
+    digits = []
+    for plan in plans:
+        best = _best_option(plan, probabilities, config)
+        digits += [Digit(int(probabilities[i].argmax()), float(probabilities[i].max()), box) for i, box in best]
+    return digits
+
+
+def group_numbers(digits: list[Digit], config: PipelineConfig = PipelineConfig()) -> list[Number]:
+    """Digits -> numbers: same line, small gaps; lines top to bottom, then left to right."""
+    lines: list[list[Digit]] = []
+    for digit in sorted(digits, key=lambda d: d.box[1] + d.box[3] / 2):
+        for line in lines:
+            if _same_line(line, digit, config):
+                line.append(digit)
+                break
+        else:
+            lines.append([digit])
+    numbers = []
+    for line in sorted(lines, key=lambda ds: min(d.box[1] for d in ds)):
+        line.sort(key=lambda d: d.box[0])
+        height = float(np.median([d.box[3] for d in line]))
+        current = [line[0]]
+        for digit in line[1:]:
+            previous = current[-1]
+            if digit.box[0] - (previous.box[0] + previous.box[2]) > config.number_gap * height:
+                numbers.append(_number(current))
+                current = []
+            current.append(digit)
+        numbers.append(_number(current))
+    return numbers
+
+
+def _number(digits: list[Digit]) -> Number:
+    box = digits[0].box
+    for digit in digits[1:]:
+        box = _union(box, digit.box)
+    return Number("".join(str(d.digit) for d in digits), min(d.confidence for d in digits), box, tuple(digits))
+
+
+def _same_line(line: list[Digit], digit: Digit, config: PipelineConfig) -> bool:
+    top = np.median([d.box[1] for d in line])
+    bottom = np.median([d.box[1] + d.box[3] for d in line])
+    overlap = min(bottom, digit.box[1] + digit.box[3]) - max(top, digit.box[1])
+    return overlap >= config.line_overlap * min(bottom - top, digit.box[3])
+
+
+def _belong_together(a, b, config: PipelineConfig) -> bool:
+    """Stacked pieces that nearly touch, or a small piece touching a bigger one, are one digit."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    _, _, uw, uh = _union(a, b)
+    if uh > config.join_growth * max(ah, bh) or uw > config.join_growth * max(aw, bw):
+        return False
+    small, big = (a, b) if ah < bh else (b, a)
+    if small[3] < config.join_small * big[3]:
+        margin = config.join_touch * big[3]
+        if (small[0] <= big[0] + big[2] + margin and big[0] - margin <= small[0] + small[2]
+                and small[1] <= big[1] + big[3] + margin and big[1] - margin <= small[1] + small[3]):
+            return True  # a detached flag, bar or half of a digit drawn with a broken stroke
+    x_overlap = min(ax + aw, bx + bw) - max(ax, bx)
+    if x_overlap < config.join_overlap * min(aw, bw):
+        return False
+    y_gap = max(ay, by) - min(ay + ah, by + bh)  # negative when they overlap vertically
+    return y_gap < config.join_gap * max(ah, bh)
+
+
+def _touches_border(box, frame_shape) -> bool:
+    """Within a hair of the frame's edge: paper edges and cut-off digits, after JPEG blur and shrinking."""
+    x, y, w, h = box
+    margin = max(BORDER_MARGIN, round(BORDER_SHARE * max(frame_shape[:2])))
+    return x < margin or y < margin or x + w > frame_shape[1] - margin or y + h > frame_shape[0] - margin
+
+
+def _union(a, b):
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _blob_mask(labels: np.ndarray, blob: Blob, box) -> np.ndarray:
+    x, y, w, h = box
+    window = labels[y:y + h, x:x + w]
+    return np.isin(window, blob.labels) if len(blob.labels) > 1 else window == blob.labels[0]
+
+
+def _split_boxes(labels: np.ndarray, blob: Blob, parts: int) -> list[tuple[int, int, int, int]]:
+    """Cut a wide blob into `parts` at the columns with the least ink near the even cut points."""
+    x, y, w, h = blob.box
+    columns = _blob_mask(labels, blob, blob.box).sum(axis=0).astype(np.float32)
+    cuts = [0]
+    for k in range(1, parts):
+        centre = k * w // parts
+        lo, hi = max(cuts[-1] + 1, centre - w // (3 * parts)), min(w - 1, centre + w // (3 * parts))
+        cuts.append(lo + int(np.argmin(columns[lo:hi + 1])) if hi >= lo else centre)
+    cuts.append(w)
+    boxes = []
+    for left, right in zip(cuts[:-1], cuts[1:], strict=True):
+        piece = _blob_mask(labels, blob, (x + left, y, right - left, h))
+        rows = np.nonzero(piece.any(axis=1))[0]
+        if rows.size == 0:
+            boxes.append((x + left, y, max(1, right - left), h))
+        else:
+            boxes.append((x + left, y + int(rows[0]), max(1, right - left), int(rows[-1] - rows[0] + 1)))
+    return boxes
+
+
+def _crop(flat: np.ndarray, labels: np.ndarray, blob: Blob, box, config: PipelineConfig) -> np.ndarray:
+    x, y, w, h = box
+    pad = int(round(config.crop_margin * max(w, h))) + 1
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(flat.shape[1], x + w + pad), min(flat.shape[0], y + h + pad)
+    mask = np.zeros((y1 - y0, x1 - x0), bool)
+    mask[y - y0:y - y0 + h, x - x0:x - x0 + w] = _blob_mask(labels, blob, box)
+    return normalize_digit(flat[y0:y1, x0:x1], mask)
+
+
+def _best_option(plan, probabilities, config: PipelineConfig):
+    """The reading of a blob (whole, or split in two or three) with the best mean log-confidence."""
+    def score(option):
+        return float(np.mean([np.log(probabilities[i].max() + 1e-9) for i, _ in option]))
+    best, best_score = plan[0], score(plan[0])
+    for option in plan[1:]:
+        if score(option) > best_score + config.split_margin:
+            best, best_score = option, score(option)
+    return best
+
+
+def _scale_box(box, factor: float, offset) -> tuple[int, int, int, int]:
+    x, y, w, h = box
+    return (int(round(x * factor)) + offset[0], int(round(y * factor)) + offset[1],
+            max(1, int(round(w * factor))), max(1, int(round(h * factor))))

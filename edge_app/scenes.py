@@ -1,0 +1,210 @@
+"""Camera-like scenes of handwritten numbers on paper, each with its ground truth.
+
+The built-in demo shows them, the tests and the benchmark measure the pipeline
+on them. A scene is a sheet of paper (white, beige, blue or yellow, with some
+texture) holding lines of numbers of 1-12 digits in pen, marker or pencil, some
+digits touching, seen under uneven light with a soft shadow, slight perspective
+and rotation, blur, noise and JPEG compression.
+
+    scene = make_scene(np.random.default_rng(0), digits=DigitSource.find())
+    scene.image      # uint8 BGR (480, 640, 3)
+    scene.numbers    # [("20231105", (x, y, w, h)), ...] in reading order
+"""
+
+import os
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from edge_app.mnist import ENV_VAR, MnistError, load_mnist
+from edge_app.strokefont import draw
+
+PAPERS = {  # BGR
+    "white": (238, 240, 240), "beige": (200, 225, 240), "blue": (240, 215, 190), "yellow": (150, 235, 245),
+}
+INKS = {"black": (30, 30, 30), "blue": (140, 60, 20), "red": (40, 40, 170), "pencil": (110, 110, 110)}
+
+
+@dataclass(frozen=True)
+class SceneConfig:
+    width: int = 640  # pixels
+    height: int = 480
+    max_lines: int = 4  # lines of numbers on the sheet
+    max_digits: int = 12  # digits in one number
+    min_digit_height: int = 24  # pixels
+    max_digit_height: int = 64
+    touching: float = 0.15  # share of neighbouring digit pairs drawn touching
+    max_tilt: float = 4.0  # degrees of rotation of the whole sheet
+    max_perspective: float = 0.03  # share of the frame each corner may move
+    jpeg_quality: tuple[int, int] = (45, 95)
+
+
+@dataclass
+class Scene:
+    image: np.ndarray
+    numbers: list[tuple[str, tuple[int, int, int, int]]] = field(default_factory=list)
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for text, _ in self.numbers]
+
+
+class DigitSource:
+    """Handwritten digits to draw with: MNIST test digits if a local copy exists, else the stroke font."""
+
+    def __init__(self, images: np.ndarray | None = None, labels: np.ndarray | None = None):
+        self.images, self.labels = images, labels
+        self.by_label = None if labels is None else [np.flatnonzero(labels == d) for d in range(10)]
+
+    @classmethod
+    def find(cls, mnist: str | None = None) -> "DigitSource":
+        """MNIST from `mnist`, MNIST_PATH or Keras's cache; the stroke font when there is none at all."""
+        try:
+            (_, _), (x_test, y_test) = load_mnist(mnist, download=False)
+        except MnistError:
+            if mnist or os.environ.get(ENV_VAR):
+                raise
+            return cls()
+        return cls(x_test, y_test)
+
+    @property
+    def name(self) -> str:
+        return "stroke font" if self.images is None else "MNIST test set"
+
+    def digit(self, value: int, rng: np.random.Generator) -> np.ndarray:
+        """A white-on-black image of `value`, cropped to its ink."""
+        if self.images is None:
+            image = draw(value, rng)
+        else:
+            image = self.images[rng.choice(self.by_label[value])]
+        rows, cols = np.nonzero(image > 40)
+        return image[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+
+
+def make_scene(rng: np.random.Generator, digits: DigitSource | None = None,
+               config: SceneConfig = SceneConfig(), texts: list[str] | None = None) -> Scene:
+    """One scene. `texts` fixes the numbers written (one per line); otherwise they are random."""
+    digits = digits or DigitSource()
+    ink_alpha = np.zeros((config.height, config.width), np.float32)
+    lines = texts if texts is not None else [_random_number(rng, config)
+                                             for _ in range(int(rng.integers(1, config.max_lines + 1)))]
+    numbers = []
+    top = rng.uniform(0.08, 0.2) * config.height
+    for text in lines:
+        height = int(rng.integers(config.min_digit_height, config.max_digit_height + 1))
+        if top + 1.3 * height > 0.9 * config.height:
+            break
+        box = _write_number(ink_alpha, text, digits, rng, height, int(top), config)
+        if box is not None:
+            numbers.append((text, box))
+        top += height * rng.uniform(1.5, 2.3)
+    image, numbers = _photograph(ink_alpha, numbers, rng, config)
+    return Scene(image, numbers)
+
+
+def make_single_digit(rng: np.random.Generator, digits: DigitSource | None = None, value: int | None = None,
+                      config: SceneConfig = SceneConfig()) -> Scene:
+    """A photo of one digit, anywhere from small to filling the frame."""
+    digits = digits or DigitSource()
+    value = int(rng.integers(0, 10)) if value is None else value
+    ink_alpha = np.zeros((config.height, config.width), np.float32)
+    height = int(rng.uniform(0.12, 0.8) * config.height)
+    glyph = _ink(digits.digit(value, rng), height, rng)
+    h, w = glyph.shape
+    y = int(rng.integers(int(0.05 * config.height), config.height - h - int(0.05 * config.height) + 1))
+    x = int(rng.integers(int(0.05 * config.width), max(int(0.05 * config.width) + 1, config.width - w - 20)))
+    ink_alpha[y:y + h, x:x + w] = np.maximum(ink_alpha[y:y + h, x:x + w], glyph[:, :config.width - x])
+    image, numbers = _photograph(ink_alpha, [(str(value), (x, y, w, h))], rng, config)
+    return Scene(image, numbers)
+
+
+def _random_number(rng: np.random.Generator, config: SceneConfig) -> str:
+    length = int(rng.integers(1, config.max_digits + 1))
+    return "".join(str(d) for d in rng.integers(0, 10, size=length))
+
+
+def _ink(image: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
+    """A digit image scaled to `height` pixels with a random pen: alpha in [0, 1]."""
+    scale = height / image.shape[0]
+    width = max(2, int(round(image.shape[1] * scale * rng.uniform(0.85, 1.15))))
+    alpha = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255.0
+    pen = int(rng.integers(-1, 2)) * max(1, height // 30)
+    if pen:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (abs(pen) + 1, abs(pen) + 1))
+        alpha = cv2.dilate(alpha, kernel) if pen > 0 else cv2.erode(alpha, kernel)
+    return np.clip(alpha * 1.3, 0.0, 1.0)  # MNIST's soft rim becomes a solid stroke
+
+
+def _write_number(ink_alpha, text, digits, rng, height, top, config) -> tuple[int, int, int, int] | None:
+    glyphs = [_ink(digits.digit(int(c), rng), int(height * rng.uniform(0.85, 1.1)), rng) for c in text]
+    gaps = [(-rng.uniform(0.02, 0.12) if rng.random() < config.touching else rng.uniform(0.15, 0.6)) * height
+            for _ in glyphs[1:]] + [0]
+    total = sum(g.shape[1] for g in glyphs) + sum(gaps)
+    if total > 0.9 * config.width:
+        return None
+    x = rng.uniform(0.05 * config.width, 0.95 * config.width - total)
+    x0, y0, x1, y1 = config.width, config.height, 0, 0
+    for glyph, gap in zip(glyphs, gaps, strict=True):
+        h, w = glyph.shape
+        y = int(top + rng.uniform(-0.06, 0.06) * height + (height - h) / 2)
+        xi = int(x)
+        region = ink_alpha[y:y + h, xi:xi + w]
+        region[...] = np.maximum(region, glyph[:region.shape[0], :region.shape[1]])
+        x0, y0, x1, y1 = min(x0, xi), min(y0, y), max(x1, xi + w), max(y1, y + h)
+        x += w + gap
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _photograph(ink_alpha, numbers, rng, config):
+    """Paper, ink, light, shadow, perspective, blur, noise and JPEG; boxes follow the geometry."""
+    h, w = ink_alpha.shape
+    paper = np.array(PAPERS[rng.choice(list(PAPERS))], np.float32)
+    ink = np.array(INKS[rng.choice(list(INKS))], np.float32)
+    if tuple(ink) == INKS["pencil"]:
+        ink_alpha = ink_alpha * rng.uniform(0.55, 0.9)  # pencil never gets fully dark
+    texture = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 3) * rng.uniform(2, 6)
+    image = paper[None, None, :] * (1 - ink_alpha[..., None]) + ink[None, None, :] * ink_alpha[..., None]
+    image += texture[..., None]
+
+    ys, xs = np.indices((h, w), dtype=np.float32)
+    direction = rng.uniform(-1, 1, size=2)
+    light = 1.0 + rng.uniform(0.1, 0.35) * (direction[0] * (ys / h - 0.5) + direction[1] * (xs / w - 0.5))
+    shadow = np.zeros((h, w), np.float32)
+    if rng.random() < 0.6:  # a soft shadow of a hand or phone over part of the sheet
+        corners = np.array([[rng.uniform(-0.2, 1.2) * w, rng.uniform(-0.2, 1.2) * h] for _ in range(4)], np.int32)
+        cv2.fillConvexPoly(shadow, cv2.convexHull(corners), 1.0)
+        shadow = cv2.GaussianBlur(shadow, (0, 0), rng.uniform(8, 30)) * rng.uniform(0.2, 0.45)
+    image *= (light * (1 - shadow))[..., None]
+
+    matrix = _camera_matrix(rng, w, h, config)
+    image = cv2.warpPerspective(image, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    numbers = [(text, _warp_box(box, matrix, w, h)) for text, box in numbers]
+    sigma = rng.uniform(0.0, 1.3)
+    if sigma > 0.3:
+        image = cv2.GaussianBlur(image, (0, 0), sigma)
+    image += rng.normal(0, rng.uniform(1, 6), image.shape).astype(np.float32)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    quality = int(rng.integers(*config.jpeg_quality))
+    image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
+    return image, numbers
+
+
+def _camera_matrix(rng, w, h, config):
+    """Slight rotation and perspective: each corner moves a little."""
+    angle = np.deg2rad(rng.uniform(-config.max_tilt, config.max_tilt))
+    centre = np.array([w / 2, h / 2])
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    moved = (corners - centre) @ rotation.T + centre
+    moved += rng.uniform(-config.max_perspective, config.max_perspective, size=(4, 2)) * [w, h]
+    return cv2.getPerspectiveTransform(corners, moved.astype(np.float32))
+
+
+def _warp_box(box, matrix, w, h):
+    x, y, bw, bh = box
+    points = np.array([[[x, y]], [[x + bw, y]], [[x + bw, y + bh]], [[x, y + bh]]], np.float32)
+    warped = cv2.perspectiveTransform(points, matrix)[:, 0]
+    x0, y0 = np.clip(warped.min(axis=0), 0, [w, h])
+    x1, y1 = np.clip(warped.max(axis=0), 0, [w, h])
+    return (int(x0), int(y0), int(x1 - x0), int(y1 - y0))

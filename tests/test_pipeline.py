@@ -1,0 +1,195 @@
+"""The vision pipeline, stage by stage on synthetic input, then whole on scenes and real photos."""
+
+import csv
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge_app.pipeline import (
+    Blob,
+    Digit,
+    PipelineConfig,
+    drop_non_digits,
+    even_illumination,
+    group_numbers,
+    join_pieces,
+    read_frame,
+    threshold,
+    to_grey,
+)
+from edge_app.scenes import DigitSource, make_scene, make_single_digit
+
+ROOT = Path(__file__).resolve().parent.parent
+REALDEV = ROOT.parent / "shared" / "data" / "realdev"
+INT8 = ROOT / "models" / "digits_int8.tflite"
+needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
+needs_realdev = pytest.mark.skipif(not REALDEV.is_dir(), reason="../shared/data/realdev is not here")
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    from edge_app.classifier import Classifier
+    return Classifier(INT8)
+
+
+def paper(h=120, w=160, level=220):
+    return np.full((h, w), level, np.uint8)
+
+
+def test_grey_keeps_coloured_ink_dark():
+    frame = np.full((10, 10, 3), 230, np.uint8)
+    frame[5, 5] = (40, 40, 200)  # red ink, BGR
+    frame[2, 2] = (200, 60, 20)  # blue ink
+    grey = to_grey(frame)
+    assert grey[5, 5] <= 40 and grey[2, 2] <= 20 and grey[0, 0] == 230
+    assert to_grey(np.dstack([frame, np.full((10, 10), 255, np.uint8)]))[5, 5] <= 40  # BGRA
+    assert to_grey(grey) is grey
+
+
+def test_even_illumination_removes_gradient_and_shadow_but_keeps_strokes():
+    h, w = 240, 320
+    light = np.linspace(120, 240, w, dtype=np.float32)[None, :].repeat(h, axis=0)
+    shadow = np.ones((h, w), np.float32)
+    shadow[:, : w // 3] = 0.6
+    light *= cv2.GaussianBlur(shadow, (0, 0), 6)  # a soft-edged shadow over the left third
+    grey = light.copy()
+    grey[100:110, 40:280] *= 0.35  # a dark stroke crossing the shadow's edge
+    flat = even_illumination(grey.astype(np.uint8))
+    paper_pixels = flat[20:80, 10:310]
+    assert paper_pixels.min() >= 225
+    assert flat[103:107, 50:270].max() < 255 - 2 * PipelineConfig().high_contrast  # still ink, with room
+
+
+def test_threshold_keeps_faint_parts_of_strong_strokes_only():
+    flat = np.full((100, 100), 255, np.uint8)
+    flat[20:60, 30:34] = 150  # strong stroke
+    flat[60:80, 30:34] = 222  # its faint tail, connected
+    flat[20:40, 70:74] = 222  # a faint stroke on its own: paper texture
+    mask = threshold(flat)
+    assert mask[40, 31] and mask[70, 31]
+    assert not mask[30, 71]
+
+
+def test_threshold_of_blank_noisy_paper_is_empty():
+    rng = np.random.default_rng(0)
+    flat = np.clip(rng.normal(250, 3, (200, 200)), 0, 255).astype(np.uint8)
+    assert threshold(flat).sum() == 0
+
+
+def test_join_pieces_joins_a_broken_digit_not_its_neighbours():
+    body = Blob((100, 50, 30, 40), (1,))
+    flag = Blob((118, 40, 25, 10), (2,))  # a 5's detached flag, touching the body's box
+    top_half = Blob((200, 50, 30, 18), (3,))  # a digit broken across the middle
+    bottom_half = Blob((202, 72, 28, 18), (4,))
+    neighbour = Blob((136, 52, 28, 38), (5,))  # the next digit, as tall as the body
+    joined = join_pieces([body, flag, top_half, bottom_half, neighbour])
+    labels = sorted(tuple(sorted(b.labels)) for b in joined)
+    assert labels == [(1, 2), (3, 4), (5,)]
+
+
+def test_drop_non_digits():
+    frame_shape = (300, 400)
+    blobs = {
+        "digit": Blob((100, 100, 20, 40), (1,)),
+        "speck": Blob((200, 100, 3, 4), (2,)),
+        "border": Blob((0, 100, 20, 40), (3,)),
+        "underline": Blob((80, 150, 200, 6), (4,)),
+        "smudge": Blob((300, 200, 40, 40), (5,)),
+        "tiny next to big": Blob((150, 100, 6, 8), (6,)),
+    }
+    areas = {1: 250, 2: 10, 3: 250, 4: 1100, 5: 1500, 6: 30}
+    kept = drop_non_digits(list(blobs.values()), frame_shape, areas)
+    assert kept == [blobs["digit"]]
+
+
+def test_group_numbers_by_line_and_gap_in_reading_order():
+    def d(value, x, y, h=30):
+        return Digit(value, 0.9, (x, y, 18, h))
+    digits = [d(4, 140, 102), d(1, 100, 100), d(2, 120, 98), d(9, 300, 100),  # "124", then "9" far right
+              d(7, 100, 200), d(8, 121, 203)]  # "78" on the next line
+    numbers = group_numbers(digits)
+    assert [n.text for n in numbers] == ["124", "9", "78"]
+    assert numbers[0].box == (100, 98, 58, 34)
+    assert numbers[0].confidence == 0.9
+
+
+def test_roi_and_empty_frames_read_nothing_without_error():
+    class Never:
+        def predict(self, crops):
+            raise AssertionError("nothing should reach the classifier")
+
+    assert read_frame(np.full((480, 640, 3), 235, np.uint8), Never()) == []
+    assert read_frame(np.zeros((480, 640, 3), np.uint8), Never()) == []
+    assert read_frame(np.zeros((0, 0, 3), np.uint8), Never()) == []
+    assert read_frame(np.full((480, 640), 235, np.uint8), Never(), roi=(10, 10, 50, 50)) == []
+
+
+def test_scenes_are_reproducible_and_know_their_truth():
+    first = make_scene(np.random.default_rng(5))
+    second = make_scene(np.random.default_rng(5))
+    np.testing.assert_array_equal(first.image, second.image)
+    assert first.image.shape == (480, 640, 3) and first.image.dtype == np.uint8
+    assert first.numbers and all(text.isdigit() for text in first.texts)
+    for _, (x, y, w, h) in first.numbers:
+        assert 0 <= x and 0 <= y and x + w <= 640 and y + h <= 480 and w > 0 and h > 0
+        assert first.image[y:y + h, x:x + w].min() < first.image.min() + 60  # ink inside the box
+    fixed = make_scene(np.random.default_rng(1), texts=["2024", "17"])
+    assert fixed.texts == ["2024", "17"]
+
+
+@needs_model
+def test_reads_scene_numbers(classifier, mnist_path):
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(11)
+    right = total = 0
+    for _ in range(25):
+        scene = make_scene(rng, digits)
+        read = [n.text for n in read_frame(scene.image, classifier)]
+        total += len(scene.texts)
+        right += sum(text in read for text in scene.texts)
+    assert right / total >= 0.45  # measured 0.52 with a mid-training checkpoint; issue 4 aims at 0.85
+
+
+@needs_model
+def test_reads_single_digit_photos(classifier, mnist_path):
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(12)
+    right = sum([n.text for n in read_frame(scene.image, classifier)] == scene.texts
+                for scene in (make_single_digit(rng, digits) for _ in range(60)))
+    assert right >= 51  # 85%; measured 89% with a mid-training checkpoint; issue 4 aims at 98%
+
+
+def realdev_rows(name):
+    with open(REALDEV / name / "labels.csv") as stream:
+        return list(csv.DictReader(stream))
+
+
+@needs_model
+@needs_realdev
+def test_real_single_digit_photos(classifier):
+    rows = realdev_rows("photos_single")
+    right = 0
+    for row in rows:
+        image = cv2.imread(str(REALDEV / "photos_single" / row["file"]), cv2.IMREAD_COLOR)  # honours EXIF
+        right += [n.text for n in read_frame(image, classifier)] == [row["label"]]
+    assert right >= 36, f"{right}/40 read as exactly their one digit"
+
+
+@needs_model
+@needs_realdev
+def test_real_lines_and_pages(classifier):
+    rows = realdev_rows("digit_strings")
+    lines = sum([n.text for n in read_frame(cv2.imread(str(REALDEV / "digit_strings" / "lines" / r["line_image"])),
+                                             classifier)] == [r["string"]] for r in rows)
+    assert lines >= 5, f"{lines}/6 lines read exactly"
+    for page in sorted({r["page_image"] for r in rows}):
+        image = cv2.imread(str(REALDEV / "digit_strings" / "pages" / page))
+        assert [n.text for n in read_frame(image, classifier)] == [r["string"] for r in rows
+                                                                    if r["page_image"] == page]
+
+
+def test_pipeline_config_is_frozen():
+    with pytest.raises(AttributeError):
+        PipelineConfig().min_confidence = 0.1

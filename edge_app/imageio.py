@@ -1,0 +1,86 @@
+"""Reading still images as the camera would have seen them: upright, opaque, 8-bit BGR.
+
+EXIF orientation is honoured (OpenCV's IMREAD_COLOR applies it); an image with an
+alpha channel is composited on white paper; 16-bit images are brought to 8 bits.
+"""
+
+import os
+
+import cv2
+import numpy as np
+
+MAX_PIXELS = 100_000_000  # a 10,000 x 10,000 image is the most we decode: 300 MB as BGR
+_ALPHA_FORMATS = (b"\x89PNG", b"RIFF", b"II*\x00", b"MM\x00*")  # PNG, WebP, TIFF may carry alpha
+
+
+class ImageError(Exception):
+    """The file cannot be read as an image; the message says why."""
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """uint8 BGR (H, W, 3), upright. Raises ImageError with the reason."""
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read()
+    except FileNotFoundError:
+        raise ImageError("file not found") from None
+    except IsADirectoryError:
+        raise ImageError("is a directory") from None
+    except OSError as error:
+        raise ImageError(f"cannot read: {error.strerror or error}") from None
+    return decode_image(data)
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """Encoded image bytes -> uint8 BGR, upright, alpha composited on white."""
+    if not data:
+        raise ImageError("empty file")
+    buffer = np.frombuffer(data, np.uint8)
+    size = _declared_size(data)
+    if size is not None and size[0] * size[1] > MAX_PIXELS:
+        raise ImageError(f"image too large: {size[0]}x{size[1]} pixels, the limit is {MAX_PIXELS:,}")
+    try:
+        if data.startswith(_ALPHA_FORMATS):
+            image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+            if image is not None and (image.ndim == 3 and image.shape[2] == 4 or image.dtype != np.uint8):
+                return _to_bgr8(image)
+        image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)  # applies EXIF orientation
+    except cv2.error as error:
+        raise ImageError(f"cannot decode ({str(error).strip().splitlines()[-1][:120]})") from None
+    if image is None:
+        raise ImageError("not an image, or a truncated one (cannot decode)")
+    return image
+
+
+def _to_bgr8(image: np.ndarray) -> np.ndarray:
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.shape[2] == 4:
+        alpha = image[:, :, 3:4].astype(np.float32) / 255.0
+        white = np.full_like(image[:, :, :3], 255, dtype=np.float32)
+        return (image[:, :, :3] * alpha + white * (1 - alpha)).round().astype(np.uint8)
+    return image[:, :, :3]
+
+
+def _declared_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG or JPEG header, without decoding: to refuse bombs early."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"\xff\xd8"):
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                return None
+            marker = data[i + 1]
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+                i += 2
+                continue
+            length = int.from_bytes(data[i + 2:i + 4], "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
+                return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
+            i += 2 + length
+    return None

@@ -1,0 +1,142 @@
+"""Still images: reading them as the camera saw them, and the predict command."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge_app.imageio import MAX_PIXELS, ImageError, decode_image, read_image
+from edge_app.predict import annotated_names
+from edge_app.scenes import make_scene
+
+ROOT = Path(__file__).resolve().parent.parent
+INT8 = ROOT / "models" / "digits_int8.tflite"
+EXIF_PHOTO = ROOT.parent / "shared" / "data" / "realdev" / "photos_single" / "michaelchu" / "one.jpg"
+needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
+
+
+def encode(image, ext=".png"):
+    ok, data = cv2.imencode(ext, image)
+    assert ok
+    return data.tobytes()
+
+
+def test_png_alpha_is_composited_on_white():
+    rgba = np.zeros((10, 10, 4), np.uint8)
+    rgba[2:4, 2:4] = (0, 0, 0, 255)  # opaque black ink, transparent elsewhere
+    image = decode_image(encode(rgba))
+    assert image.shape == (10, 10, 3)
+    assert (image[0, 0] == 255).all() and (image[3, 3] == 0).all()
+
+
+def test_sixteen_bit_and_grey_images_become_bgr8():
+    grey16 = np.full((8, 8), 40000, np.uint16)
+    image = decode_image(encode(grey16))
+    assert image.dtype == np.uint8 and image.shape == (8, 8, 3) and image[0, 0, 0] == 40000 >> 8
+    assert decode_image(encode(np.full((5, 6), 7, np.uint8))).shape == (5, 6, 3)
+
+
+@pytest.mark.skipif(not EXIF_PHOTO.is_file(), reason="../shared/data/realdev is not here")
+def test_exif_orientation_is_honoured():
+    raw = cv2.imread(str(EXIF_PHOTO), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    upright = read_image(EXIF_PHOTO)
+    assert raw.shape[:2] == upright.shape[1::-1]  # the tag turns it a quarter
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty file"),
+    (b"hello, I am text", "not an image"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "not an image"),
+])
+def test_unreadable_bytes(data, reason):
+    with pytest.raises(ImageError, match=reason):
+        decode_image(data)
+
+
+def test_truncated_jpeg_is_refused_or_partial_but_never_crashes():
+    data = encode(make_scene(np.random.default_rng(0)).image, ".jpg")
+    try:
+        image = decode_image(data[: len(data) // 3])
+    except ImageError:
+        return
+    assert image.ndim == 3
+
+
+def test_decompression_bomb_is_refused_from_its_header():
+    # A PNG that declares 20,000 x 20,000 pixels: refused before any decoding.
+    small = encode(np.zeros((4, 4), np.uint8))
+    header = small[:16] + (20000).to_bytes(4, "big") + (20000).to_bytes(4, "big") + small[24:]
+    with pytest.raises(ImageError, match="too large"):
+        decode_image(header)
+    assert 20000 * 20000 > MAX_PIXELS
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(ImageError, match="not found"):
+        read_image(tmp_path / "absent.jpg")
+    with pytest.raises(ImageError, match="directory"):
+        read_image(tmp_path)
+
+
+def test_annotated_names_are_distinct():
+    assert annotated_names(["a/x.jpg", "b/x.jpg", "y.png", "c/x.png"]) == ["x.png", "x-1.png", "y.png", "x-2.png"]
+
+
+def run_predict(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "edge_app", "predict", *args], capture_output=True, text=True,
+                          timeout=120, cwd=cwd)
+
+
+@needs_model
+def test_predict_json_lines_in_input_order(tmp_path):
+    scene = make_scene(np.random.default_rng(3), texts=["4096", "31"])
+    photo = tmp_path / "scene.png"
+    cv2.imwrite(str(photo), scene.image)
+    (tmp_path / "notes.txt").write_text("not an image")
+    inputs = [str(photo), str(tmp_path / "notes.txt"), str(tmp_path / "absent.jpg"), str(photo)]
+    result = run_predict(*inputs, "--json", "--annotate", str(tmp_path / "out"))
+    assert result.returncode == 1  # two inputs failed
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["source"] for line in lines] == inputs
+    good = lines[0]
+    assert good["error"] is None and (good["width"], good["height"]) == (640, 480)
+    assert set(good) == {"source", "width", "height", "numbers", "error"}
+    for number in good["numbers"]:
+        assert set(number) == {"text", "box", "confidence", "digits"}
+        assert number["text"] == "".join(str(d["digit"]) for d in number["digits"])
+        assert all(set(d) == {"digit", "confidence", "box"} for d in number["digits"])
+    assert lines[1]["error"].startswith("not an image") and lines[1]["numbers"] == []
+    assert lines[2]["error"] == "file not found"
+    assert lines[3] == good
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scene-1.png", "scene.png"]
+    assert "2 of 4 images could not be read" in result.stderr
+
+
+@needs_model
+def test_predict_reads_a_clear_scene(tmp_path):
+    scene = make_scene(np.random.default_rng(4), texts=["2024"])
+    photo = tmp_path / "clear.png"
+    cv2.imwrite(str(photo), scene.image)
+    result = run_predict(str(photo), "--json")
+    assert result.returncode == 0, result.stderr
+    numbers = json.loads(result.stdout)["numbers"]
+    assert [n["text"] for n in numbers] == ["2024"]
+    x, y, w, h = numbers[0]["box"]
+    tx, ty, tw, th = scene.numbers[0][1]
+    assert abs(x - tx) < 0.2 * tw and abs(w - tw) < 0.3 * tw
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["x.png", "--model", "setup.cfg"], "not a loadable"),
+    (["x.png", "--min-confidence", "2"], "between 0 and 1"),
+    (["x.png", "--num-threads", "0"], "at least 1"),
+])
+def test_predict_bad_options_one_line(args, fragment):
+    result = run_predict(*args, cwd=ROOT)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("digits-edge")]
+    assert len(errors) == 1 and fragment in errors[0], result.stderr

@@ -22,7 +22,7 @@ $(VENV)/.all: setup.cfg pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.device
 
 demo: $(VENV)/.device
-	$(BIN)/python -m edge_app demo
+	$(BIN)/python -m edge_app run --source demo --max-frames 300 --save-video out/demo.mp4
 
 test: $(VENV)/.all
 	$(BIN)/python -m pytest

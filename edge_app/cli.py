@@ -1,8 +1,8 @@
 """Command line of the device side: `digits-edge` or `python -m edge_app`.
 
-    python -m edge_app demo                 # photographed digits read by the shipped int8 model
-    python -m edge_app demo --model models/digits_float32.tflite --count 500
     python -m edge_app predict photo.jpg --json
+    python -m edge_app run --source demo --max-frames 300 --save-video out/demo.mp4
+    python -m edge_app run --source 0              # camera 0; q or Esc quits the window
 """
 
 import argparse
@@ -19,31 +19,49 @@ MODELS = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS / "digits_int8.tflite"
 
 
-def demo_doc() -> str:
-    from edge_app import demo
-    return demo.__doc__
-
-
 def parse_args(argv=None) -> argparse.Namespace:
     parser = ArgumentParser(prog=PROG, description=__doc__, formatter_class=HelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser("demo", help="read photographed single digits with the shipped model",
-                               description=demo_doc(), formatter_class=HelpFormatter)
-    demo.add_argument("--model", default=str(DEFAULT_MODEL), help=".tflite digit classifier")
-    demo.add_argument("--count", type=int, default=200, help="digits to read")
-    demo.add_argument("--seed", type=int, default=0, help="seed for the digits and their photos")
-    demo.add_argument("--sheet", default="out/demo.png", help="contact sheet to write ('' for none)")
-    demo.add_argument("--mnist", default=None, help="MNIST to draw digits from (default: $MNIST_PATH, "
-                      "then Keras's cache, else the built-in stroke font)")
-    demo.add_argument("--num-threads", type=int, default=None, help="interpreter threads")
-
     predict = commands.add_parser("predict", help="read the numbers in still images",
                                   description=predict_doc(), formatter_class=HelpFormatter)
     predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files (JPEG, PNG, ...)")
     predict.add_argument("--json", action="store_true", help="one JSON object per image, in input order")
     predict.add_argument("--annotate", metavar="DIR", default=None, help="write annotated copies here")
     _add_model_options(predict)
+
+    run = commands.add_parser("run", help="read numbers live from a camera, video, images or the demo",
+                              description=run_doc(), formatter_class=HelpFormatter)
+    run.add_argument("--source", default=None,
+                     help="demo, picamera, a camera index (0), a video file or URL, an image, folder or glob "
+                          "(default: picamera on a Raspberry Pi, else camera 0)")
+    run.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
+    run.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    run.add_argument("--display", action=argparse.BooleanOptionalAction, default=None,
+                     help="show a window (default: when a display exists)")
+    run.add_argument("--json", action="store_true", help="one JSON object per frame on stdout")
+    run.add_argument("--save-video", metavar="FILE", default=None, help="write the annotated video (.mp4, .avi)")
+    run.add_argument("--save-frames", metavar="DIR", default=None, help="write annotated frames as JPEG")
+    run.add_argument("--roi", type=_roi, default=None, metavar="X,Y,W,H", help="read only inside this region")
+    run.add_argument("--seed", type=int, default=0, help="seed of the demo's scenes")
+    run.add_argument("--mnist", default=None, help="MNIST for the demo's digits (default: $MNIST_PATH, "
+                     "then Keras's cache, else the built-in stroke font)")
+    _add_model_options(run)
     return parser.parse_args(argv)
+
+
+def _roi(text: str) -> tuple[int, int, int, int]:
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 4 or values[0] < 0 or values[1] < 0 or values[2] < 1 or values[3] < 1:
+        raise argparse.ArgumentTypeError(f"expected X,Y,W,H with W and H at least 1, got {text!r}")
+    return values
+
+
+def run_doc() -> str:
+    from edge_app import app, sources
+    return app.__doc__ + "\nSources:\n" + sources.__doc__.split("\n", 2)[2]
 
 
 def _add_model_options(parser) -> None:
@@ -63,27 +81,11 @@ def predict_doc() -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.command == "demo":
-        return _demo(args)
     if args.command == "predict":
         return _predict(args)
+    if args.command == "run":
+        return _run(args)
     return fail(PROG, f"unknown command {args.command}")
-
-
-def _demo(args) -> int:
-    from edge_app.demo import run_demo
-    if args.count < 1:
-        return fail(PROG, f"--count must be at least 1, got {args.count}")
-    try:
-        result = run_demo(args.model, count=args.count, seed=args.seed, sheet=args.sheet or None,
-                          mnist=args.mnist, num_threads=args.num_threads)
-    except (ModelError, MnistError, OSError) as error:
-        return fail(PROG, str(error))
-    right = int((result.truth == result.predicted).sum())
-    print(f"read {right}/{len(result.truth)} photographed digits correctly ({result.accuracy:.1%}) "
-          f"from the {result.source}; {Path(args.model).name}, {result.ms_per_digit:.3f} ms per digit"
-          + (f"; contact sheet {result.sheet}" if result.sheet else ""))
-    return 0
 
 
 def _classifier(args):
@@ -119,3 +121,34 @@ def _predict(args) -> int:
     if failed:
         print(f"{PROG}: {failed} of {len(args.images)} images could not be read", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _run(args) -> int:
+    import dataclasses
+
+    from edge_app.app import RunOptions, has_display, run
+    from edge_app.pipeline import PipelineConfig
+    from edge_app.sources import SourceError, open_source
+    for name in ("max_frames", "duration"):
+        value = getattr(args, name)
+        if value is not None and value <= 0:
+            return fail(PROG, f"--{name.replace('_', '-')} must be positive, got {value}")
+    if not 0.0 <= args.min_confidence <= 1.0:
+        return fail(PROG, f"--min-confidence must be between 0 and 1, got {args.min_confidence}")
+    try:
+        classifier = _classifier(args)
+        source = open_source(args.source, seed=args.seed, mnist=args.mnist,
+                             log=lambda message: print(message, file=sys.stderr, flush=True))
+    except (ModelError, SourceError, MnistError) as error:
+        return fail(PROG, str(error))
+    display = has_display() if args.display is None else args.display
+    options = RunOptions(max_frames=args.max_frames, duration=args.duration, display=display, json=args.json,
+                         save_video=args.save_video, save_frames=args.save_frames, roi=args.roi)
+    config = dataclasses.replace(PipelineConfig(), min_confidence=args.min_confidence)
+    try:
+        summary = run(source, classifier, options, config, out=lambda line: print(line, flush=True))
+    except OSError as error:
+        return fail(PROG, f"cannot write output: {error.strerror or error}")
+    print(summary.line() + (f"; video {args.save_video}" if args.save_video else ""),
+          file=sys.stderr if args.json else sys.stdout, flush=True)
+    return 0

@@ -83,11 +83,11 @@ class Blob:
 
 
 def to_grey(frame: np.ndarray) -> np.ndarray:
-    """BGR or grey -> grey where ink is dark: the darkest channel keeps red and blue ink dark."""
+    """BGR (or BGRA) or grey -> grey. Luminance keeps red and blue ink well below paper; the
+    darkest channel, tried too, loses pencil on yellow paper and reads no better."""
     if frame.ndim == 2:
         return frame
-    blue, green, red = cv2.split(frame)[:3]  # a fourth, alpha, channel is ignored
-    return cv2.min(cv2.min(blue, green), red)
+    return cv2.cvtColor(frame[:, :, :3], cv2.COLOR_BGR2GRAY)
 
 
 def shrink(grey: np.ndarray, side: int) -> tuple[np.ndarray, float]:

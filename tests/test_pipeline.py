@@ -39,12 +39,13 @@ def paper(h=120, w=160, level=220):
 
 
 def test_grey_keeps_coloured_ink_dark():
+    # Luminance: red ink (about 90) and blue ink stay far darker than paper.
     frame = np.full((10, 10, 3), 230, np.uint8)
     frame[5, 5] = (40, 40, 200)  # red ink, BGR
     frame[2, 2] = (200, 60, 20)  # blue ink
     grey = to_grey(frame)
-    assert grey[5, 5] <= 40 and grey[2, 2] <= 20 and grey[0, 0] == 230
-    assert to_grey(np.dstack([frame, np.full((10, 10), 255, np.uint8)]))[5, 5] <= 40  # BGRA
+    assert grey[5, 5] < 120 and grey[2, 2] < 120 and grey[0, 0] == 230
+    assert to_grey(np.dstack([frame, np.full((10, 10), 255, np.uint8)]))[5, 5] == grey[5, 5]  # BGRA
     assert to_grey(grey) is grey
 
 

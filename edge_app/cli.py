@@ -15,8 +15,19 @@ from edge_app.cli_util import ArgumentParser, HelpFormatter, fail
 from edge_app.mnist import MnistError
 
 PROG = "digits-edge"
-MODELS = Path(__file__).resolve().parent.parent / "models"
-DEFAULT_MODEL = MODELS / "digits_int8.tflite"
+DEFAULT_MODEL_NAME = "digits_int8.tflite"
+
+
+def default_model() -> Path:
+    """models/digits_int8.tflite in the working folder, else beside this source checkout.
+
+    `pip install .` does not copy models/ into site-packages, so a deployed app is
+    started from its checkout (the systemd unit sets WorkingDirectory).
+    """
+    for folder in (Path.cwd() / "models", Path(__file__).resolve().parent.parent / "models"):
+        if (folder / DEFAULT_MODEL_NAME).is_file():
+            return folder / DEFAULT_MODEL_NAME
+    return Path("models") / DEFAULT_MODEL_NAME
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -66,7 +77,8 @@ def run_doc() -> str:
 
 def _add_model_options(parser) -> None:
     from edge_app.pipeline import PipelineConfig
-    parser.add_argument("--model", default=str(DEFAULT_MODEL), help=".tflite digit classifier")
+    parser.add_argument("--model", default=None,
+                        help=f".tflite digit classifier (default: models/{DEFAULT_MODEL_NAME})")
     parser.add_argument("--num-threads", type=int, default=None, help="interpreter threads (default: runtime's)")
     parser.add_argument("--delegate", default=None, metavar="PATH",
                         help="external delegate library, such as an Edge TPU's")
@@ -92,7 +104,7 @@ def _classifier(args):
     from edge_app.classifier import Classifier
     if args.num_threads is not None and args.num_threads < 1:
         raise ModelError(f"--num-threads must be at least 1, got {args.num_threads}")
-    return Classifier(args.model, num_threads=args.num_threads, delegate=args.delegate)
+    return Classifier(args.model or default_model(), num_threads=args.num_threads, delegate=args.delegate)
 
 
 def _predict(args) -> int:

@@ -37,10 +37,11 @@ class PipelineConfig:
     min_digit_height: int = 10  # pixels: shorter blobs are not digits
     max_digit_share: float = 0.98  # blobs taller or wider than this share of the frame are not digits
     max_line_aspect: float = 4.0  # blobs wider than this many heights are lines or underlines
-    max_fill: float = 0.7  # wide blobs filling more of their box are shadows or smudges
+    max_fill: float = 0.88  # wide blobs filling more of their box are shadows or smudges
     join_overlap: float = 0.5  # pieces overlapping this share of the narrower one's width ...
-    join_gap: float = 0.5  # ... and vertically closer than this share of the taller one join
-    join_growth: float = 2.5  # ... unless their union is this many times taller or wider than either
+    join_gap: float = 0.25  # ... and vertically closer than this share of the taller one join
+    join_growth: float = 2.5  # a joined digit is at most this many times taller than its largest piece ...
+    join_width_growth: float = 1.6  # ... and this many times wider
     join_small: float = 0.6  # a piece shorter than this share of a neighbour it touches is part of it
     join_touch: float = 0.1  # "touches": within this share of the neighbour's height
     min_relative_height: float = 0.25  # blobs shorter than this share of the tallest are specks
@@ -145,20 +146,44 @@ def find_pieces(mask: np.ndarray, config: PipelineConfig = PipelineConfig()):
 
 
 def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:
-    """Join the pieces of one broken digit: stacked pieces that overlap in x and nearly touch."""
-    blobs = list(pieces)
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(blobs)):
-            for j in range(i + 1, len(blobs)):
-                if _belong_together(blobs[i].box, blobs[j].box, config):
-                    blobs[i] = Blob(_union(blobs[i].box, blobs[j].box), blobs[i].labels + blobs[j].labels)
-                    del blobs[j]
-                    merged = True
-                    break
-            if merged:
-                break
+    """Join the pieces of one broken digit: stacked pieces that nearly touch, or a small piece touching a big one.
+
+    Each pair is judged on the pieces as found, never on a box already grown by
+    joining, so joins cannot cascade along a line of digits; a group whose box
+    would be much larger than its largest piece is left in pieces.
+    """
+    parent = list(range(len(pieces)))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(pieces)):
+        for j in range(i + 1, len(pieces)):
+            if _stacked(pieces[i].box, pieces[j].box, config):
+                parent[root(j)] = root(i)
+    # A small piece (a flag, a bar, half an open 4) joins the one bigger piece it overlaps most.
+    for i, piece in enumerate(pieces):
+        partners = [(_x_overlap(piece.box, other.box), j) for j, other in enumerate(pieces)
+                    if j != i and _small_touching(piece.box, other.box, config)]
+        if partners:
+            parent[root(max(partners)[1])] = root(i)
+    groups: dict[int, list[Blob]] = {}
+    for i, piece in enumerate(pieces):
+        groups.setdefault(root(i), []).append(piece)
+    blobs = []
+    for members in groups.values():
+        box = members[0].box
+        for member in members[1:]:
+            box = _union(box, member.box)
+        largest = max(members, key=lambda m: m.box[2] * m.box[3]).box
+        if len(members) > 1 and (box[3] > config.join_growth * largest[3]
+                                 or box[2] > config.join_width_growth * largest[2]):
+            blobs.extend(members)
+            continue
+        blobs.append(Blob(box, tuple(label for m in members for label in m.labels)))
     return blobs
 
 
@@ -276,24 +301,25 @@ def _same_line(line: list[Digit], digit: Digit, config: PipelineConfig) -> bool:
     return overlap >= config.line_overlap * min(bottom - top, digit.box[3])
 
 
-def _belong_together(a, b, config: PipelineConfig) -> bool:
-    """Stacked pieces that nearly touch, or a small piece touching a bigger one, are one digit."""
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    _, _, uw, uh = _union(a, b)
-    if uh > config.join_growth * max(ah, bh) or uw > config.join_growth * max(aw, bw):
+def _small_touching(small, big, config: PipelineConfig) -> bool:
+    """`small` is much shorter than `big` and their boxes touch (within a margin)."""
+    if small[3] >= config.join_small * big[3]:
         return False
-    small, big = (a, b) if ah < bh else (b, a)
-    if small[3] < config.join_small * big[3]:
-        margin = config.join_touch * big[3]
-        if (small[0] <= big[0] + big[2] + margin and big[0] - margin <= small[0] + small[2]
-                and small[1] <= big[1] + big[3] + margin and big[1] - margin <= small[1] + small[3]):
-            return True  # a detached flag, bar or half of a digit drawn with a broken stroke
-    x_overlap = min(ax + aw, bx + bw) - max(ax, bx)
-    if x_overlap < config.join_overlap * min(aw, bw):
+    margin = config.join_touch * big[3]
+    return (small[0] <= big[0] + big[2] + margin and big[0] - margin <= small[0] + small[2]
+            and small[1] <= big[1] + big[3] + margin and big[1] - margin <= small[1] + small[3])
+
+
+def _x_overlap(a, b) -> int:
+    return min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+
+
+def _stacked(a, b, config: PipelineConfig) -> bool:
+    """One piece above the other, overlapping in x and nearly touching: a digit broken across."""
+    if _x_overlap(a, b) < config.join_overlap * min(a[2], b[2]):
         return False
-    y_gap = max(ay, by) - min(ay + ah, by + bh)  # negative when they overlap vertically
-    return y_gap < config.join_gap * max(ah, bh)
+    y_gap = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])  # negative when they overlap vertically
+    return y_gap < config.join_gap * max(a[3], b[3])
 
 
 def _touches_border(box, frame_shape) -> bool:

@@ -47,6 +47,8 @@ class PipelineConfig:
     min_relative_height: float = 0.25  # blobs shorter than this share of the tallest are specks
     split_aspect: float = 1.1  # blobs wider than this many heights may be two or three digits
     split_margin: float = 0.1  # a split must raise mean log-confidence by this much to be taken
+    max_digit_aspect: float = 1.3  # a digit is rarely wider than tall ...
+    wide_penalty: float = 2.0  # ... so each height of width beyond that costs this much log-confidence
     crop_margin: float = 0.15  # share of the box added on each side of a crop
     min_confidence: float = 0.5  # digits read with less confidence are dropped
     line_overlap: float = 0.5  # digits sharing this share of the smaller height are on one line
@@ -374,8 +376,12 @@ def _crop(flat: np.ndarray, labels: np.ndarray, blob: Blob, box, config: Pipelin
 
 def _best_option(plan, probabilities, config: PipelineConfig):
     """The reading of a blob (whole, or split in two or three) with the best mean log-confidence."""
+    # The model is confidently wrong on two touching digits (it never saw any), so
+    # confidence alone keeps them whole; a blob's width says how many digits it holds.
     def score(option):
-        return float(np.mean([np.log(probabilities[i].max() + 1e-9) for i, _ in option]))
+        confidence = np.mean([np.log(probabilities[i].max() + 1e-9) for i, _ in option])
+        too_wide = np.mean([max(0.0, box[2] / box[3] - config.max_digit_aspect) for _, box in option])
+        return float(confidence - config.wide_penalty * too_wide)
     best, best_score = plan[0], score(plan[0])
     for option in plan[1:]:
         if score(option) > best_score + config.split_margin:

@@ -22,15 +22,7 @@ def plot_history(history: dict[str, list[float]], target: Path, title: str = "")
             if values:
                 epochs = range(1, len(values) + 1)
                 ax.plot(epochs, values, style, label=("validation " if prefix else "training ") + metric)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        ax.grid(True, alpha=0.3)
-        ax.legend()
-    fig.suptitle(title)
-    fig.tight_layout()
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
+    _save(plt, fig, {loss_ax: "loss", acc_ax: "accuracy"}, title, target)
 
 
 def plot_comparison(histories: dict[str, dict[str, list[float]]], target: Path, title: str = "") -> None:
@@ -41,7 +33,12 @@ def plot_comparison(histories: dict[str, dict[str, list[float]]], target: Path, 
         for ax, metric in ((loss_ax, "val_loss"), (acc_ax, "val_accuracy")):
             values = history.get(metric) or history.get(metric.removeprefix("val_"), [])
             ax.plot(range(1, len(values) + 1), values, label=name)
-    for ax, label in ((loss_ax, "validation loss"), (acc_ax, "validation accuracy")):
+    _save(plt, fig, {loss_ax: "validation loss", acc_ax: "validation accuracy"}, title, target)
+
+
+def _save(plt, fig, y_labels: dict, title: str, target: Path) -> None:
+    """Label each axis by epoch, add grid and legend, and write the figure atomically."""
+    for ax, label in y_labels.items():
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.3)

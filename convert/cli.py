@@ -25,6 +25,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="images in the int8 representative set")
     parser.add_argument("--quantizer", choices=QUANTIZERS, default=defaults.quantizer,
                         help="int8 by TensorFlow's converter (tf) or the LiteRT Quantizer (litert)")
+    parser.add_argument("--per-channel", action=argparse.BooleanOptionalAction, default=defaults.per_channel,
+                        help="int8 weight scales per output channel; --no-per-channel: one per tensor, smaller")
     parser.add_argument("--run", default=None, help="training run folder whose run.json goes into the manifest "
                         "(default: the model's folder)")
     parser.add_argument("--mnist", default=None,
@@ -37,8 +39,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     config = ConvertConfig(model=args.model, out=args.out, variants=tuple(dict.fromkeys(args.variants)),
-                           calibration=args.calibration, quantizer=args.quantizer, run=args.run, mnist=args.mnist,
-                           eval_limit=args.eval_limit)
+                           calibration=args.calibration, quantizer=args.quantizer, per_channel=args.per_channel,
+                           run=args.run, mnist=args.mnist, eval_limit=args.eval_limit)
     try:
         from convert.conversion import convert
         manifest = convert(config)

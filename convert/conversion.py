@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convert.variants import FILE_NAMES, QUANTIZED, VARIANTS, converter_for
+from convert.variants import FILE_NAMES, QUANTIZED, VARIANTS, converter_for, strip_names
 from edge_app.classifier import Classifier, pixel_shift_is_exact
 from edge_app.fileio import atomic_path, atomic_write_bytes, atomic_write_json
 from edge_app.mnist import checksum, load_mnist
@@ -44,6 +44,7 @@ class ConvertConfig:
     variants: tuple[str, ...] = VARIANTS
     calibration: int = 500  # images in the int8 representative set
     quantizer: str = "tf"  # int8 by TensorFlow's converter ("tf") or the LiteRT Quantizer ("litert")
+    per_channel: bool = True  # int8 weight scales per output channel (else one per tensor: smaller)
     run: str | None = None  # training run folder with run.json; default: the model's folder
     mnist: str | None = None
     eval_limit: int | None = None  # check and measure on the first N test images only (for tests)
@@ -69,10 +70,15 @@ def convert(config: ConvertConfig, log=print) -> dict:
     converted = {}
     for name in config.variants:
         convert_one = converter_for(name)
-        data = convert_one(model, representative, config.quantizer) if name == "int8" else convert_one(model)
+        if name == "int8":
+            data = convert_one(model, representative, config.quantizer, config.per_channel)
+        else:
+            data = convert_one(model)
+        data = strip_names(data)
         entry = check_variant(name, data, x_test, y_test, keras_predictions, config.min_quantized_agreement)
         if name == "int8":
             entry["quantizer"] = config.quantizer
+            entry["per_channel"] = config.per_channel
         converted[name] = (data, entry)
         log(f"{name}: {len(data):,} bytes, {entry['mnist_accuracy']:.4%} on MNIST test, "
             f"{entry['agreement_with_keras']:.4%} agreement with Keras")
@@ -185,6 +191,7 @@ def build_manifest(config, model, keras_bytes, keras_accuracy, test_images, data
         },
         "training": run,
         "data_checksum": data_checksum,
+        "tensor_names": "stripped (the device addresses tensors by index)",
         "calibration": {"images": config.calibration, "seed": CALIBRATION_SEED,
                         "source": "MNIST training digits through edge_app.preprocess, half via the camera path"},
         "models": [entry for _, entry in converted.values()],

@@ -59,13 +59,15 @@ def dynamic(model) -> bytes:
     return _convert(converter)
 
 
-def int8(model, representative: np.ndarray, quantizer: str = "tf") -> bytes:
+def int8(model, representative: np.ndarray, quantizer: str = "tf", per_channel: bool = True) -> bytes:
     """Full integer: int8 weights, activations, input and output.
 
     `representative` is float32 (N, 28, 28, 1) in [0, 1] and holds pixels of 0 and
     1, so the calibrated input range is [0, 1]: scale 1/255 and zero point -128,
     which lets the device feed `pixel - 128` with no float arithmetic.
-    `quantizer` picks TensorFlow's converter ("tf") or the LiteRT Quantizer ("litert").
+    `quantizer` picks TensorFlow's converter ("tf") or the LiteRT Quantizer ("litert");
+    `per_channel=False` gives one weight scale per tensor (TensorFlow's converter only):
+    about 8 KB smaller, since each channel's scale and zero point cost 12 bytes.
     """
     if quantizer == "litert":
         return _int8_litert(float32(model), representative)
@@ -76,6 +78,7 @@ def int8(model, representative: np.ndarray, quantizer: str = "tf") -> bytes:
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
+    converter._experimental_disable_per_channel = not per_channel
     return _convert(converter)
 
 
@@ -98,6 +101,17 @@ def _int8_litert(float_model: bytes, representative: np.ndarray) -> bytes:
                                 mode=calibrator.CalibrationMode.CALIBRATION_PROFILER_BASED)
         result = tool.quantize(calibration_result=ranges, enable_progress_bar=False, enable_progress_report=False)
     return bytes(result.quantized_model)
+
+
+def strip_names(data: bytes) -> bytes:
+    """The model without tensor names and signatures: a few KB the interpreter never reads.
+
+    The device addresses tensors by index (edge_app.classifier), so nothing is lost.
+    """
+    from tensorflow.lite.tools import flatbuffer_utils
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(data))
+    flatbuffer_utils.strip_strings(model)
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
 
 
 def converter_for(name: str) -> Callable:

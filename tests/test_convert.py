@@ -68,6 +68,27 @@ def test_variants_load_with_the_expected_types_and_quantization(converted):
     assert sizes["dynamic"] < sizes["float16"]
 
 
+def test_tensor_names_are_stripped(converted):
+    out, _ = converted
+    from ai_edge_litert.interpreter import Interpreter
+    interpreter = Interpreter(model_path=str(out / "digits_int8.tflite"))
+    assert all(not detail["name"] for detail in interpreter.get_tensor_details())
+    assert interpreter.get_signature_list() == {}
+
+
+def test_per_tensor_int8_is_smaller(tiny_model, tmp_path, mnist_path):
+    sizes = {}
+    for per_channel in (True, False):
+        config = ConvertConfig(model=str(tiny_model), out=str(tmp_path / str(per_channel)), variants=("int8",),
+                               calibration=100, per_channel=per_channel, mnist=str(mnist_path),
+                               eval_limit=EVAL_LIMIT, min_quantized_agreement=TINY_MIN_AGREEMENT)
+        entry = convert(config, log=lambda message: None)["models"][0]
+        assert entry["per_channel"] is per_channel
+        sizes[per_channel] = entry["size_bytes"]
+    # 12 bytes of scale and zero point per output channel of weights and biases go
+    assert sizes[False] < sizes[True] - 1000
+
+
 def test_variants_agree_with_keras(converted, tiny_model, mnist):
     import keras
     out, manifest = converted

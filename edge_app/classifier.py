@@ -10,10 +10,12 @@ from the model itself. Anything else is refused when the model is loaded.
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from edge_app import litert
+from edge_app.manifest import ManifestError, check_entry, find_entry
 from edge_app.preprocess import MNIST_SIZE, to_model_input
 
 NUM_CLASSES = 10
@@ -75,6 +77,22 @@ class Classifier:
             raise ModelError(f"{self.name}: {self.input.dtype} input without quantisation parameters")
         self._batch = int(inputs[0]["shape"][0])
         self.input_is_pixel_shift = self.input.quantized and pixel_shift_is_exact(self.input)
+        self.manifest_entry, self.warnings = None, []
+        if not isinstance(model, bytes):
+            self.manifest_entry = find_entry(model)
+            if self.manifest_entry is not None:
+                try:
+                    self.warnings = check_entry(model, self.manifest_entry, self.input, self.output)
+                except ManifestError as error:
+                    raise ModelError(str(error)) from None
+
+    def describe(self) -> str:
+        """One line for logs: the file, its variant and its recorded MNIST accuracy when the manifest has them."""
+        entry = self.manifest_entry or {}
+        text = f"{Path(self.name).name} ({entry.get('variant', self.input.dtype + ' input')}"
+        if "mnist_accuracy" in entry:
+            text += f", {entry['mnist_accuracy']:.2%} on MNIST"
+        return text + ")"
 
     def predict(self, digits: np.ndarray) -> np.ndarray:
         """uint8 digits (N, 28, 28), white ink on black -> float32 probabilities (N, 10)."""

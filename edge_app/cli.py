@@ -104,7 +104,10 @@ def _classifier(args):
     from edge_app.classifier import Classifier
     if args.num_threads is not None and args.num_threads < 1:
         raise ModelError(f"--num-threads must be at least 1, got {args.num_threads}")
-    return Classifier(args.model or default_model(), num_threads=args.num_threads, delegate=args.delegate)
+    classifier = Classifier(args.model or default_model(), num_threads=args.num_threads, delegate=args.delegate)
+    for warning in classifier.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+    return classifier
 
 
 def _predict(args) -> int:
@@ -153,6 +156,7 @@ def _run(args) -> int:
                              log=lambda message: print(message, file=sys.stderr, flush=True))
     except (ModelError, SourceError, MnistError) as error:
         return fail(PROG, str(error))
+    print(f"model {classifier.describe()}", file=sys.stderr, flush=True)
     display = has_display() if args.display is None else args.display
     options = RunOptions(max_frames=args.max_frames, duration=args.duration, display=display, json=args.json,
                          save_video=args.save_video, save_frames=args.save_frames, roi=args.roi)

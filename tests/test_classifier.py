@@ -54,3 +54,25 @@ def test_batches_of_any_size_match_one_by_one():
                                           (2 / 255, False)])
 def test_pixel_shift_is_exact_only_near_one_over_255(scale, exact):
     assert pixel_shift_is_exact(TensorInfo("int8", (-1, 28, 28, 1), scale, -128)) is exact
+
+
+def test_manifest_entry_is_read_and_a_mismatch_refused(tmp_path):
+    import json
+
+    import keras
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((28, 28, 1))
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(inputs)))
+    path = tmp_path / "digits_float32.tflite"
+    path.write_bytes(tflite_bytes(model))
+    entry = {"variant": "float32", "file": path.name, "mnist_accuracy": 0.5, "sha256": "0" * 64,
+             "input": Classifier(path).input.as_dict(), "output": Classifier(path).output.as_dict()}
+    (tmp_path / "manifest.json").write_text(json.dumps({"models": [entry]}))
+    classifier = Classifier(path)
+    assert classifier.manifest_entry["variant"] == "float32"
+    assert "50.00% on MNIST" in classifier.describe()
+    assert classifier.warnings and "sha256" in classifier.warnings[0]
+    entry["input"] = {**entry["input"], "dtype": "int8"}
+    (tmp_path / "manifest.json").write_text(json.dumps({"models": [entry]}))
+    with pytest.raises(ModelError, match="differs from the manifest"):
+        Classifier(path)

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from edge_app.fileio import atomic_path
-from edge_app.pipeline import Number, PipelineConfig, read_frame
+from edge_app.pipeline import Number, PipelineConfig, read_frame, scale_number
 from edge_app.tracking import Stabilizer
 from edge_app.visualize import draw_numbers, draw_status
 
@@ -144,7 +144,7 @@ def annotate(frame, numbers: list[Number], summary: RunSummary) -> np.ndarray:
     shown = frame.shown
     scale = frame.display_scale
     if scale != 1.0:
-        numbers = [_scaled(n, scale) for n in numbers]
+        numbers = [scale_number(n, scale) for n in numbers]
     image = draw_numbers(shown, numbers)
     recent = summary.frame_ms[-30:]
     fps = 1000.0 / max(np.mean(recent), 1e-6)
@@ -159,13 +159,6 @@ def _score_scene(summary: RunSummary, truth, read: list[str]) -> None:
     summary.scenes += 1
     summary.scene_numbers += len(truth)
     summary.scene_numbers_exact += sum(text in read for text, _ in truth)
-
-
-def _scaled(number: Number, scale: float) -> Number:
-    def box(b):
-        return tuple(int(round(v * scale)) for v in b)
-    digits = tuple(dataclasses.replace(d, box=box(d.box)) for d in number.digits)
-    return dataclasses.replace(number, box=box(number.box), digits=digits)
 
 
 def _show(image, log):

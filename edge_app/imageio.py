@@ -5,6 +5,7 @@ alpha channel is composited on white paper; 16-bit images are brought to 8 bits.
 """
 
 import os
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -13,12 +14,56 @@ MAX_PIXELS = 100_000_000  # a 10,000 x 10,000 image is the most we decode: 300 M
 _ALPHA_FORMATS = (b"\x89PNG", b"RIFF", b"II*\x00", b"MM\x00*")  # PNG, WebP, TIFF may carry alpha
 
 
+_REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
+
+
 class ImageError(Exception):
     """The file cannot be read as an image; the message says why."""
 
 
+@dataclass(frozen=True)
+class Picture:
+    """A decoded image, possibly at a reduced scale, with the full image's upright size."""
+
+    image: np.ndarray
+    width: int
+    height: int
+
+    @property
+    def scale(self) -> float:
+        """Full-image pixels per decoded pixel."""
+        return self.width / self.image.shape[1]
+
+
+def read_picture(path: str | os.PathLike, min_side: int | None = None) -> Picture:
+    """Like read_image, but a JPEG larger than needed is decoded at 1/2, 1/4 or 1/8 scale.
+
+    JPEG decodes straight to those scales, several times faster and in a fraction
+    of the memory; the longer side stays at least `min_side` pixels.
+    """
+    data = _read_bytes(path)
+    size = _declared_size(data)
+    factor = 1
+    if min_side and size and data.startswith(b"\xff\xd8") and size[0] * size[1] <= MAX_PIXELS:
+        factor = max(f for f in (1, 2, 4, 8) if max(size) / f >= min_side or f == 1)
+    if factor == 1:
+        image = decode_image(data)
+        return Picture(image, image.shape[1], image.shape[0])
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), _REDUCED[factor])  # applies EXIF orientation too
+    if image is None:
+        raise ImageError("not an image, or a truncated one (cannot decode)")
+    width, height = size
+    if (image.shape[1] > image.shape[0]) != (width > height):  # EXIF turned it a quarter
+        width, height = height, width
+    return Picture(image, width, height)
+
+
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """uint8 BGR (H, W, 3), upright. Raises ImageError with the reason."""
+    return decode_image(_read_bytes(path))
+
+
+def _read_bytes(path) -> bytes:
     try:
         with open(path, "rb") as stream:
             data = stream.read()
@@ -28,7 +73,7 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
         raise ImageError("is a directory") from None
     except OSError as error:
         raise ImageError(f"cannot read: {error.strerror or error}") from None
-    return decode_image(data)
+    return data
 
 
 def decode_image(data: bytes) -> np.ndarray:

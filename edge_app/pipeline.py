@@ -389,6 +389,12 @@ def _best_option(plan, probabilities, config: PipelineConfig):
     return best
 
 
+def scale_number(number: Number, factor: float) -> Number:
+    """The same reading with every box scaled, as for a frame shown or read at another size."""
+    digits = tuple(Digit(d.digit, d.confidence, _scale_box(d.box, factor, (0, 0))) for d in number.digits)
+    return Number(number.text, number.confidence, _scale_box(number.box, factor, (0, 0)), digits)
+
+
 def _scale_box(box, factor: float, offset) -> tuple[int, int, int, int]:
     x, y, w, h = box
     return (int(round(x * factor)) + offset[0], int(round(y * factor)) + offset[1],

@@ -16,8 +16,8 @@ from pathlib import Path
 import cv2
 
 from edge_app.fileio import atomic_path
-from edge_app.imageio import ImageError, read_image
-from edge_app.pipeline import Number, PipelineConfig, read_frame
+from edge_app.imageio import ImageError, read_picture
+from edge_app.pipeline import Number, PipelineConfig, read_frame, scale_number
 from edge_app.visualize import draw_numbers
 
 
@@ -52,17 +52,19 @@ def predict_image(image, source: str, classifier, config: PipelineConfig | None 
 def predict_file(path: str, classifier, config: PipelineConfig | None = None,
                  annotate: Path | None = None, annotated_name: str | None = None) -> Prediction:
     """One file; an unreadable one gives a Prediction with `error` set instead of raising."""
+    config = config or PipelineConfig()
     started = time.perf_counter()
     try:
-        image = read_image(path)
+        picture = read_picture(path, min_side=config.work_side)
     except ImageError as error:
         return Prediction(path, error=str(error))
-    prediction = predict_image(image, path, classifier, config)
-    prediction.seconds = time.perf_counter() - started
+    numbers = read_frame(picture.image, classifier, config)
+    full_size = [scale_number(n, picture.scale) for n in numbers] if picture.scale != 1.0 else numbers
+    prediction = Prediction(path, picture.width, picture.height, full_size, seconds=time.perf_counter() - started)
     if annotate is not None:
         target = annotate / (annotated_name or Path(path).with_suffix(".png").name)
         with atomic_path(target) as tmp:
-            if not cv2.imwrite(str(tmp), draw_numbers(image, prediction.numbers)):
+            if not cv2.imwrite(str(tmp), draw_numbers(picture.image, numbers)):
                 prediction.error = f"cannot write annotated copy {target}"
     return prediction
 

@@ -140,3 +140,40 @@ def test_predict_bad_options_one_line(args, fragment):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("digits-edge")]
     assert len(errors) == 1 and fragment in errors[0], result.stderr
+
+
+def test_large_jpeg_is_decoded_reduced_with_full_size_kept(tmp_path):
+    from edge_app.imageio import read_picture
+    image = np.full((3000, 4000, 3), 230, np.uint8)
+    cv2.rectangle(image, (1000, 1000), (1400, 1800), (20, 20, 20), 60)
+    path = tmp_path / "big.jpg"
+    cv2.imwrite(str(path), image)
+    picture = read_picture(path, min_side=1280)
+    assert (picture.width, picture.height) == (4000, 3000)
+    assert picture.image.shape == (1500, 2000, 3) and picture.scale == 2.0
+    assert read_picture(path).image.shape == (3000, 4000, 3)
+    assert read_picture(path, min_side=5000).scale == 1.0
+
+
+@pytest.mark.skipif(not EXIF_PHOTO.is_file(), reason="../shared/data/realdev is not here")
+def test_reduced_decoding_keeps_exif_orientation_and_size():
+    from edge_app.imageio import read_picture
+    full = read_image(EXIF_PHOTO)
+    picture = read_picture(EXIF_PHOTO, min_side=500)
+    assert (picture.width, picture.height) == (full.shape[1], full.shape[0])
+    assert picture.scale > 1 and picture.image.shape[0] > picture.image.shape[1]
+
+
+@needs_model
+def test_predict_boxes_are_in_full_image_pixels(tmp_path):
+    scene = make_scene(np.random.default_rng(4), texts=["2024"])
+    big = cv2.resize(scene.image, (3200, 2400), interpolation=cv2.INTER_CUBIC)
+    path = tmp_path / "big.jpg"
+    cv2.imwrite(str(path), big, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    result = run_predict(str(path), "--json")
+    record = json.loads(result.stdout)
+    assert (record["width"], record["height"]) == (3200, 2400)
+    assert [n["text"] for n in record["numbers"]] == ["2024"]
+    x, y, w, h = record["numbers"][0]["box"]
+    tx, ty, tw, th = (v * 5 for v in scene.numbers[0][1])
+    assert abs(x - tx) < 0.2 * tw and abs(w - tw) < 0.3 * tw

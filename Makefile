@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-MNIST_PATH ?= ../shared/data/mnist.npz
+# MNIST for the tests and the demo, when it is there; without it the demo draws its own digits.
+MNIST_PATH ?= $(wildcard ../shared/data/mnist.npz)
 export MNIST_PATH
 # Reproduces models/: the edge network, seed 1 (see models/manifest.json).
 TRAIN_ARGS ?= --arch edge --epochs 24 --seed 1 --out runs/edge
@@ -28,6 +29,7 @@ test: $(VENV)/.all
 	$(BIN)/python -m pytest
 
 models: $(VENV)/.all
+	$(BIN)/python -m pip install -q -c train-constraints.txt -e ".[train]"
 	$(BIN)/python -m train $(TRAIN_ARGS)
 	$(BIN)/python -m convert runs/edge/model.keras --run runs/edge --out models/
 

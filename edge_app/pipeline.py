@@ -28,6 +28,8 @@ class PipelineConfig:
     """Constants of the pipeline; pixels are at working resolution unless said otherwise."""
 
     work_side: int = 1280  # frames with a longer side than this are shrunk first
+    min_side: int = 256  # ... and smaller ones (scans, crops) enlarged to this, so kernels fit the strokes
+    crop_pad: float = 0.15  # margin of paper added, as a share of the longer side, to re-read a crop
     background_side: int = 256  # pixels: the illumination estimate is made at this size
     background_kernel: float = 1 / 12  # closing kernel, as a share of the longer side: wider than any stroke
     high_contrast: float = 45.0  # grey levels below paper: a stroke must reach this somewhere
@@ -224,17 +226,38 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
     if frame.size == 0:
         return []
     grey, scale = shrink(to_grey(frame), config.work_side)
+    if max(grey.shape) < config.min_side:
+        scale = config.min_side / max(grey.shape)
+        size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC)
+    digits = _read_grey(grey, classifier, config)
+    if digits is None:
+        # Nothing digit-like apart from blobs cut by the border: the frame may be a crop
+        # of a digit or a number (a scan, a photo filled by one digit). Read it again
+        # with a margin of paper around it.
+        pad = max(2, int(round(config.crop_pad * max(grey.shape))))
+        paper = int(np.percentile(grey, 90))
+        padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper)
+        digits = [Digit(d.digit, d.confidence, (d.box[0] - pad, d.box[1] - pad, d.box[2], d.box[3]))
+                  for d in _read_grey(padded, classifier, config) or []]
+    to_frame = 1.0 / scale
+    digits = [Digit(d.digit, d.confidence, _clip_box(_scale_box(d.box, to_frame, offset), frame.shape, offset))
+              for d in digits]
+    return group_numbers(digits, config)
+
+
+def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig) -> list[Digit] | None:
+    """Digits in a grey frame at working size; None when only border-touching blobs (or none) were found."""
     flat = even_illumination(grey, config)
     mask = threshold(flat, config)
     labels, pieces = find_pieces(mask, config)
-    pieces = [p for p in pieces if not _touches_border(p.box, grey.shape)]
+    inside = [p for p in pieces if not _touches_border(p.box, grey.shape)]
     areas = dict(zip(*np.unique(labels, return_counts=True), strict=True))
-    blobs = drop_non_digits(join_pieces(pieces, config), grey.shape, areas, config)
+    blobs = drop_non_digits(join_pieces(inside, config), grey.shape, areas, config)
+    if not blobs:
+        return None
     digits = classify_blobs(flat, labels, blobs, classifier, config)
-    digits = [d for d in digits if d.confidence >= config.min_confidence]
-    to_frame = 1.0 / scale
-    digits = [Digit(d.digit, d.confidence, _scale_box(d.box, to_frame, offset)) for d in digits]
-    return group_numbers(digits, config)
+    return [d for d in digits if d.confidence >= config.min_confidence]
 
 
 def classify_blobs(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifier,
@@ -393,6 +416,15 @@ def scale_number(number: Number, factor: float) -> Number:
     """The same reading with every box scaled, as for a frame shown or read at another size."""
     digits = tuple(Digit(d.digit, d.confidence, _scale_box(d.box, factor, (0, 0))) for d in number.digits)
     return Number(number.text, number.confidence, _scale_box(number.box, factor, (0, 0)), digits)
+
+
+def _clip_box(box, frame_shape, offset) -> tuple[int, int, int, int]:
+    """Keep a box inside the frame it was read from (a re-read crop's box can reach into its margin)."""
+    x, y, w, h = box
+    x0, y0 = max(x, offset[0]), max(y, offset[1])
+    x1 = min(x + w, offset[0] + frame_shape[1])
+    y1 = min(y + h, offset[1] + frame_shape[0])
+    return (x0, y0, max(1, x1 - x0), max(1, y1 - y0))
 
 
 def _scale_box(box, factor: float, offset) -> tuple[int, int, int, int]:

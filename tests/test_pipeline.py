@@ -194,3 +194,23 @@ def test_real_lines_and_pages(classifier):
 def test_pipeline_config_is_frozen():
     with pytest.raises(AttributeError):
         PipelineConfig().min_confidence = 0.1
+
+
+def tight_crop(image, margin):
+    rows, cols = np.nonzero(image > 30)
+    image = image[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    return cv2.copyMakeBorder(image, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=0)
+
+
+@needs_model
+@pytest.mark.parametrize("name, make", [
+    ("28x28 as MNIST", lambda image: image),
+    ("cropped to the ink", lambda image: tight_crop(image, 0)),
+    ("enlarged 4 times", lambda image: cv2.resize(image, (112, 112))),
+])
+def test_scanned_digits_dark_on_white(classifier, mnist, name, make):
+    """Scans of single digits, as other collections (postal codes, forms) hold them: dark on white, cropped."""
+    (_, _), (x_test, y_test) = mnist
+    right = sum([n.text for n in read_frame(255 - make(image), classifier)] == [str(label)]
+                for image, label in zip(x_test[:300], y_test[:300], strict=True))
+    assert right >= 0.95 * 300, f"{name}: {right}/300"  # issue 4 aims at 98%

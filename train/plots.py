@@ -38,7 +38,9 @@ def plot_comparison(histories: dict[str, dict[str, list[float]]], target: Path, 
 
 def _save(plt, fig, y_labels: dict, title: str, target: Path) -> None:
     """Label each axis by epoch, add grid and legend, and write the figure atomically."""
+    from matplotlib.ticker import MaxNLocator
     for ax, label in y_labels.items():
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.3)

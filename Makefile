@@ -31,7 +31,7 @@ test: $(VENV)/.all
 models: $(VENV)/.all
 	$(BIN)/python -m pip install -q -c train-constraints.txt -e ".[train]"
 	$(BIN)/python -m train $(TRAIN_ARGS)
-	$(BIN)/python -m convert runs/edge/model.keras --run runs/edge --out models/
+	$(BIN)/python -m convert runs/edge/model.keras --run runs/edge --out models/ --no-per-channel
 
 lint: $(VENV)/.all
 	$(BIN)/ruff check .

@@ -150,7 +150,7 @@ def test_reads_scene_numbers(classifier, mnist_path):
         read = [n.text for n in read_frame(scene.image, classifier)]
         total += len(scene.texts)
         right += sum(text in read for text in scene.texts)
-    assert right / total >= 0.45  # measured 0.52 with a mid-training checkpoint; issue 4 aims at 0.85
+    assert right / total >= 0.58  # the shipped model reads 35/55 (0.64) here; issue 4 aims at 0.85
 
 
 @needs_model
@@ -159,7 +159,7 @@ def test_reads_single_digit_photos(classifier, mnist_path):
     rng = np.random.default_rng(12)
     right = sum([n.text for n in read_frame(scene.image, classifier)] == scene.texts
                 for scene in (make_single_digit(rng, digits) for _ in range(60)))
-    assert right >= 51  # 85%; measured 89% with a mid-training checkpoint; issue 4 aims at 98%
+    assert right >= 52  # the shipped model reads 54/60 here; issue 4 aims at 98%
 
 
 def realdev_rows(name):
@@ -175,7 +175,7 @@ def test_real_single_digit_photos(classifier):
     for row in rows:
         image = cv2.imread(str(REALDEV / "photos_single" / row["file"]), cv2.IMREAD_COLOR)  # honours EXIF
         right += [n.text for n in read_frame(image, classifier)] == [row["label"]]
-    assert right >= 36, f"{right}/40 read as exactly their one digit"
+    assert right >= 37, f"{right}/40 read as exactly their one digit"  # the shipped model: 38
 
 
 @needs_model
@@ -184,7 +184,7 @@ def test_real_lines_and_pages(classifier):
     rows = realdev_rows("digit_strings")
     lines = sum([n.text for n in read_frame(cv2.imread(str(REALDEV / "digit_strings" / "lines" / r["line_image"])),
                                              classifier)] == [r["string"]] for r in rows)
-    assert lines >= 5, f"{lines}/6 lines read exactly"
+    assert lines == 6, f"{lines}/6 lines read exactly"
     for page in sorted({r["page_image"] for r in rows}):
         image = cv2.imread(str(REALDEV / "digit_strings" / "pages" / page))
         assert [n.text for n in read_frame(image, classifier)] == [r["string"] for r in rows
@@ -213,4 +213,4 @@ def test_scanned_digits_dark_on_white(classifier, mnist, name, make):
     (_, _), (x_test, y_test) = mnist
     right = sum([n.text for n in read_frame(255 - make(image), classifier)] == [str(label)]
                 for image, label in zip(x_test[:300], y_test[:300], strict=True))
-    assert right >= 0.95 * 300, f"{name}: {right}/300"  # issue 4 aims at 98%
+    assert right >= 288, f"{name}: {right}/300"  # 96%; the shipped model reads 293-298; issue 4 aims at 98%

@@ -11,7 +11,9 @@ import pytest
 
 from edge_app.imageio import MAX_PIXELS, ImageError, decode_image, read_image
 from edge_app.predict import annotated_names
-from edge_app.scenes import make_scene
+from edge_app.scenes import SceneConfig, make_scene
+
+CLEAR = SceneConfig(touching=0.0)  # no touching digits: these tests check predict, not the pipeline's limits
 
 ROOT = Path(__file__).resolve().parent.parent
 INT8 = ROOT / "models" / "digits_int8.tflite"
@@ -118,7 +120,7 @@ def test_predict_json_lines_in_input_order(tmp_path):
 
 @needs_model
 def test_predict_reads_a_clear_scene(tmp_path):
-    scene = make_scene(np.random.default_rng(4), texts=["2024"])
+    scene = make_scene(np.random.default_rng(4), config=CLEAR, texts=["2024"])
     photo = tmp_path / "clear.png"
     cv2.imwrite(str(photo), scene.image)
     result = run_predict(str(photo), "--json")
@@ -166,7 +168,7 @@ def test_reduced_decoding_keeps_exif_orientation_and_size():
 
 @needs_model
 def test_predict_boxes_are_in_full_image_pixels(tmp_path):
-    scene = make_scene(np.random.default_rng(4), texts=["2024"])
+    scene = make_scene(np.random.default_rng(4), config=CLEAR, texts=["2024"])
     big = cv2.resize(scene.image, (3200, 2400), interpolation=cv2.INTER_CUBIC)
     path = tmp_path / "big.jpg"
     cv2.imwrite(str(path), big, [cv2.IMWRITE_JPEG_QUALITY, 92])

@@ -23,13 +23,16 @@ class Track:
     texts: deque = field(default_factory=lambda: deque(maxlen=VOTES))
     seen: int = 0
     missed: int = 0
+    shown: str | None = None  # the text last reported
 
-    @property
-    def text(self) -> str:
+    def vote(self) -> str:
+        """The most frequent recent reading; a tie keeps what is shown, so two readings cannot alternate."""
         counts = Counter(self.texts)
         best = max(counts.values())
-        # Ties go to the most recent of the tied texts.
-        return next(t for t in reversed(self.texts) if counts[t] == best)
+        if self.shown is not None and counts[self.shown] == best:
+            return self.shown
+        self.shown = next(t for t in reversed(self.texts) if counts[t] == best)
+        return self.shown
 
 
 class Stabilizer:
@@ -53,7 +56,7 @@ class Stabilizer:
             self.tracks.append(Track(number, deque([number.text], maxlen=VOTES), seen=1))
         reported = [t for t in self.tracks if t.seen >= self.min_seen]
         reported.sort(key=lambda t: (t.number.box[1], t.number.box[0]))
-        return [(t.text, t.number) for t in reported]
+        return [(t.vote(), t.number) for t in reported]
 
 
 def iou(a, b) -> float:

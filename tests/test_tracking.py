@@ -35,3 +35,11 @@ def test_two_numbers_are_tracked_apart_in_reading_order():
     for _ in range(2):
         shown = stabilizer.update([number("9", x=300, y=200), number("31", x=50, y=40)])
     assert [t for t, _ in shown] == ["31", "9"]
+
+
+def test_two_readings_in_turn_do_not_alternate():
+    stabilizer = Stabilizer()
+    readings = ["31", "37", "31", "37", "31", "37", "31", "37"]  # every second frame the votes tie
+    shown = [[text for text, _ in stabilizer.update([number(reading)])] for reading in readings]
+    assert shown[0] == []  # seen once: not reported yet
+    assert shown[2:] == [["31"]] * 6  # once "31" leads, a tie keeps it instead of flipping to "37"

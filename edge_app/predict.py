@@ -43,12 +43,6 @@ class Prediction:
         return f"{self.source}: {found} ({self.seconds * 1000:.0f} ms)"
 
 
-def predict_image(image, source: str, classifier, config: PipelineConfig | None = None) -> Prediction:
-    started = time.perf_counter()
-    numbers = read_frame(image, classifier, config or PipelineConfig())
-    return Prediction(source, image.shape[1], image.shape[0], numbers, seconds=time.perf_counter() - started)
-
-
 def predict_file(path: str, classifier, config: PipelineConfig | None = None,
                  annotate: Path | None = None, annotated_name: str | None = None) -> Prediction:
     """One file; an unreadable one gives a Prediction with `error` set instead of raising."""

@@ -142,11 +142,12 @@ def _median_uint8(image: np.ndarray) -> int:
 
 
 def find_pieces(mask: np.ndarray, config: PipelineConfig = PipelineConfig()):
-    """Connected ink components: (labels image, list of Blob, one per piece not a speck)."""
+    """Connected ink components: (labels image, a Blob per piece not a speck, ink area per label)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    areas = stats[:, cv2.CC_STAT_AREA]
     pieces = [Blob(tuple(int(v) for v in stats[i, :4]), (i,)) for i in range(1, count)
-              if stats[i, cv2.CC_STAT_AREA] >= config.min_piece_area]
-    return labels, pieces
+              if areas[i] >= config.min_piece_area]
+    return labels, pieces, areas
 
 
 def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:
@@ -191,9 +192,12 @@ def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -
     return blobs
 
 
-def drop_non_digits(blobs: list[Blob], frame_shape, areas: dict[int, int],
+def drop_non_digits(blobs: list[Blob], frame_shape, areas,
                     config: PipelineConfig = PipelineConfig()) -> list[Blob]:
-    """Keep blobs that could be digits: not specks, frame-border blobs, paper edges, lines or solid smudges."""
+    """Keep blobs that could be digits: not specks, frame-border blobs, paper edges, lines or solid smudges.
+
+    `areas[label]` is the ink area of each component label (find_pieces gives it).
+    """
     height, width = frame_shape[:2]
     kept = []
     for blob in blobs:
@@ -250,9 +254,8 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig) -> list[Dig
     """Digits in a grey frame at working size; None when only border-touching blobs (or none) were found."""
     flat = even_illumination(grey, config)
     mask = threshold(flat, config)
-    labels, pieces = find_pieces(mask, config)
+    labels, pieces, areas = find_pieces(mask, config)
     inside = [p for p in pieces if not _touches_border(p.box, grey.shape)]
-    areas = dict(zip(*np.unique(labels, return_counts=True), strict=True))
     blobs = drop_non_digits(join_pieces(inside, config), grey.shape, areas, config)
     if not blobs:
         return None

@@ -45,8 +45,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     run.add_argument("--source", default=None,
                      help="demo, picamera, a camera index (0), a video file or URL, an image, folder or glob "
                           "(default: picamera on a Raspberry Pi, else camera 0)")
-    run.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
-    run.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    run.add_argument("--max-frames", type=_positive(int), default=None, help="stop after N frames")
+    run.add_argument("--duration", type=_positive(float), default=None, help="stop after S seconds")
     run.add_argument("--display", action=argparse.BooleanOptionalAction, default=None,
                      help="show a window (default: when a display exists)")
     run.add_argument("--json", action="store_true", help="one JSON object per frame on stdout")
@@ -58,6 +58,29 @@ def parse_args(argv=None) -> argparse.Namespace:
                      "then Keras's cache, else the built-in stroke font)")
     _add_model_options(run)
     return parser.parse_args(argv)
+
+
+def _positive(kind, bound: str = "positive"):
+    """An argparse type: a number of `kind` above zero; `bound` words the error."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+        return value
+    return parse
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid float value: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
 
 
 def _roi(text: str) -> tuple[int, int, int, int]:
@@ -79,10 +102,11 @@ def _add_model_options(parser) -> None:
     from edge_app.pipeline import PipelineConfig
     parser.add_argument("--model", default=None,
                         help=f".tflite digit classifier (default: models/{DEFAULT_MODEL_NAME})")
-    parser.add_argument("--num-threads", type=int, default=None, help="interpreter threads (default: runtime's)")
+    parser.add_argument("--num-threads", type=_positive(int, "at least 1"), default=None,
+                        help="interpreter threads (default: runtime's)")
     parser.add_argument("--delegate", default=None, metavar="PATH",
                         help="external delegate library, such as an Edge TPU's")
-    parser.add_argument("--min-confidence", type=float, default=PipelineConfig().min_confidence,
+    parser.add_argument("--min-confidence", type=_probability, default=PipelineConfig().min_confidence,
                         help="digits read with less confidence are dropped")
 
 
@@ -102,8 +126,6 @@ def main(argv=None) -> int:
 
 def _classifier(args):
     from edge_app.classifier import Classifier
-    if args.num_threads is not None and args.num_threads < 1:
-        raise ModelError(f"--num-threads must be at least 1, got {args.num_threads}")
     classifier = Classifier(args.model or default_model(), num_threads=args.num_threads, delegate=args.delegate)
     for warning in classifier.warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
@@ -111,12 +133,8 @@ def _classifier(args):
 
 
 def _predict(args) -> int:
-    import dataclasses
-
     from edge_app.pipeline import PipelineConfig
     from edge_app.predict import annotated_names, predict_file
-    if not 0.0 <= args.min_confidence <= 1.0:
-        return fail(PROG, f"--min-confidence must be between 0 and 1, got {args.min_confidence}")
     try:
         classifier = _classifier(args)
     except ModelError as error:
@@ -127,7 +145,7 @@ def _predict(args) -> int:
             annotate.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             return fail(PROG, f"cannot create {annotate}: {error.strerror or error}")
-    config = dataclasses.replace(PipelineConfig(), min_confidence=args.min_confidence)
+    config = PipelineConfig(min_confidence=args.min_confidence)
     failed = 0
     for path, name in zip(args.images, annotated_names(args.images), strict=True):
         prediction = predict_file(path, classifier, config, annotate, name)
@@ -139,17 +157,9 @@ def _predict(args) -> int:
 
 
 def _run(args) -> int:
-    import dataclasses
-
     from edge_app.app import RunOptions, has_display, run
     from edge_app.pipeline import PipelineConfig
     from edge_app.sources import SourceError, open_source
-    for name in ("max_frames", "duration"):
-        value = getattr(args, name)
-        if value is not None and value <= 0:
-            return fail(PROG, f"--{name.replace('_', '-')} must be positive, got {value}")
-    if not 0.0 <= args.min_confidence <= 1.0:
-        return fail(PROG, f"--min-confidence must be between 0 and 1, got {args.min_confidence}")
     try:
         classifier = _classifier(args)
         source = open_source(args.source, seed=args.seed, mnist=args.mnist,
@@ -160,7 +170,7 @@ def _run(args) -> int:
     display = has_display() if args.display is None else args.display
     options = RunOptions(max_frames=args.max_frames, duration=args.duration, display=display, json=args.json,
                          save_video=args.save_video, save_frames=args.save_frames, roi=args.roi)
-    config = dataclasses.replace(PipelineConfig(), min_confidence=args.min_confidence)
+    config = PipelineConfig(min_confidence=args.min_confidence)
     try:
         summary = run(source, classifier, options, config, out=lambda line: print(line, flush=True))
     except OSError as error:

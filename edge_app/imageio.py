@@ -49,9 +49,7 @@ def read_picture(path: str | os.PathLike, min_side: int | None = None) -> Pictur
     if factor == 1:
         image = decode_image(data)
         return Picture(image, image.shape[1], image.shape[0])
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), _REDUCED[factor])  # applies EXIF orientation too
-    if image is None:
-        raise ImageError("not an image, or a truncated one (cannot decode)")
+    image = _imdecode(data, _REDUCED[factor])  # applies EXIF orientation too
     width, height = size
     if (image.shape[1] > image.shape[0]) != (width > height):  # EXIF turned it a quarter
         width, height = height, width
@@ -80,16 +78,23 @@ def decode_image(data: bytes) -> np.ndarray:
     """Encoded image bytes -> uint8 BGR, upright, alpha composited on white."""
     if not data:
         raise ImageError("empty file")
-    buffer = np.frombuffer(data, np.uint8)
     size = _declared_size(data)
     if size is not None and size[0] * size[1] > MAX_PIXELS:
         raise ImageError(f"image too large: {size[0]}x{size[1]} pixels, the limit is {MAX_PIXELS:,}")
+    if data.startswith(_ALPHA_FORMATS):
+        try:
+            image = _imdecode(data, cv2.IMREAD_UNCHANGED)
+        except ImageError:
+            image = None  # IMREAD_COLOR below gives the verdict
+        if image is not None and (image.ndim == 3 and image.shape[2] == 4 or image.dtype != np.uint8):
+            return _to_bgr8(image)
+    return _imdecode(data, cv2.IMREAD_COLOR)  # applies EXIF orientation
+
+
+def _imdecode(data: bytes, flags: int) -> np.ndarray:
+    """cv2.imdecode, with its failures (None or cv2.error) turned into ImageError."""
     try:
-        if data.startswith(_ALPHA_FORMATS):
-            image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
-            if image is not None and (image.ndim == 3 and image.shape[2] == 4 or image.dtype != np.uint8):
-                return _to_bgr8(image)
-        image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)  # applies EXIF orientation
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error as error:
         raise ImageError(f"cannot decode ({str(error).strip().splitlines()[-1][:120]})") from None
     if image is None:

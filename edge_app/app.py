@@ -62,14 +62,8 @@ def has_display() -> bool:
     """A window can be shown: a display is set (or not on Linux) and OpenCV was built with a GUI."""
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return False
-    return "GUI" in cv2.getBuildInformation() and "NONE" not in _gui_line()
-
-
-def _gui_line() -> str:
-    for line in cv2.getBuildInformation().splitlines():
-        if line.strip().startswith("GUI:"):
-            return line.upper()
-    return "NONE"
+    gui = next((line for line in cv2.getBuildInformation().splitlines() if line.strip().startswith("GUI:")), "")
+    return bool(gui) and "NONE" not in gui.upper()
 
 
 def run(source, classifier, options: RunOptions | None = None, config: PipelineConfig | None = None,

@@ -290,15 +290,11 @@ def open_source(spec: str | None, seed: int = 0, mnist: str | None = None, log=p
         return _camera(int(spec), log)
     if spec.startswith(STREAM_PREFIXES):
         return LatestFrameReader(lambda: _opened(cv2.VideoCapture(spec)), spec, log)
-    if os.path.isdir(spec):
-        paths = sorted(p for p in glob.glob(os.path.join(spec, "*")) if _is_image_name(p))
+    folder = os.path.isdir(spec)
+    if folder or any(c in spec for c in "*?["):
+        paths = sorted(p for p in glob.glob(os.path.join(spec, "*") if folder else spec) if _is_image_name(p))
         if not paths:
-            raise SourceError(f"no images in folder {spec}")
-        return ImageSource(paths, log)
-    if any(c in spec for c in "*?["):
-        paths = sorted(p for p in glob.glob(spec) if _is_image_name(p))
-        if not paths:
-            raise SourceError(f"no images match {spec}")
+            raise SourceError(f"no images in folder {spec}" if folder else f"no images match {spec}")
         return ImageSource(paths, log)
     if not os.path.exists(spec):
         raise SourceError(f"source not found: {spec}")

@@ -65,21 +65,19 @@ def convert(config: ConvertConfig, log=print) -> dict:
     keras_predictions = model.predict(to_model_input(x_test), batch_size=EVAL_BATCH, verbose=0).argmax(axis=1)
     keras_accuracy = float((keras_predictions == y_test).mean())
     log(f"keras: {keras_accuracy:.4%} on {len(y_test)} MNIST test images")
-    representative = representative_set(x_train, config.calibration)
 
     converted = {}
     for name in config.variants:
-        convert_one = converter_for(name)
+        extra = {}
         if name == "int8":
-            data = convert_one(model, representative, config.quantizer, config.per_channel)
+            representative = representative_set(x_train, config.calibration)
+            data = converter_for(name)(model, representative, config.quantizer, config.per_channel)
+            extra = {"quantizer": config.quantizer, "per_channel": config.per_channel}
         else:
-            data = convert_one(model)
+            data = converter_for(name)(model)
         data = strip_names(data)
         entry = check_variant(name, data, x_test, y_test, keras_predictions, config.min_quantized_agreement)
-        if name == "int8":
-            entry["quantizer"] = config.quantizer
-            entry["per_channel"] = config.per_channel
-        converted[name] = (data, entry)
+        converted[name] = (data, {**entry, **extra})
         log(f"{name}: {len(data):,} bytes, {entry['mnist_accuracy']:.4%} on MNIST test, "
             f"{entry['agreement_with_keras']:.4%} agreement with Keras")
 

@@ -106,8 +106,8 @@ def load_keras_model(path: str):
         raise ConvertError(f"{path} is not a Keras model ({reason})") from None
     if tuple(model.input_shape[1:]) != (28, 28, 1):
         raise ConvertError(f"{path}: input shape {model.input_shape} is not (None, 28, 28, 1)")
-    if tuple(model.output_shape[1:]) != (10,):
-        raise ConvertError(f"{path}: output shape {model.output_shape} is not (None, 10)")
+    if tuple(model.output_shape[1:]) not in ((10,), (11,)):
+        raise ConvertError(f"{path}: output shape {model.output_shape} is not (None, 10) or (None, 11)")
     return model
 
 

@@ -1,7 +1,11 @@
 """The digit classifier: a LiteRT interpreter built once, fed whole batches of 28x28 digits.
 
     clf = Classifier("models/digits_int8.tflite")
-    probabilities = clf.predict(digits)   # uint8 (N, 28, 28) from edge_app.preprocess -> (N, 10)
+    probabilities = clf.predict(digits)   # uint8 (N, 28, 28) from edge_app.preprocess -> (N, 10 or 11)
+
+A model has ten outputs, the digits, or eleven: the eleventh says "not one digit"
+(two touching digits, a wrong cut, a smudge), which the pipeline uses to choose how
+to cut a blob and to drop what is not a digit.
 
 Works with every variant in models/: float32, float16 and dynamic-range models take
 float32 pixels in [0, 1]; the int8 model takes int8 pixels, with its quantisation read
@@ -18,7 +22,9 @@ from edge_app import litert
 from edge_app.manifest import ManifestError, check_entry, find_entry
 from edge_app.preprocess import MNIST_SIZE, to_model_input
 
-NUM_CLASSES = 10
+NUM_CLASSES = 10  # the digits
+NOT_DIGIT = 10  # index of the optional eleventh output, "not one digit"
+_OUTPUT_SIZES = (NUM_CLASSES, NUM_CLASSES + 1)
 _INPUT_DTYPES = (np.float32, np.int8, np.uint8)
 
 
@@ -68,14 +74,16 @@ class Classifier:
         if tuple(self.input.shape[1:]) != (MNIST_SIZE, MNIST_SIZE, 1) or len(self.input.shape) != 4:
             raise ModelError(f"{self.name}: input shape {list(self.input.shape)} is not [N, 28, 28, 1]: "
                              "not a digit classifier")
-        if tuple(self.output.shape[1:]) != (NUM_CLASSES,):
-            raise ModelError(f"{self.name}: output shape {list(self.output.shape)} is not [N, 10]: "
+        if len(self.output.shape) != 2 or self.output.shape[1] not in _OUTPUT_SIZES:
+            raise ModelError(f"{self.name}: output shape {list(self.output.shape)} is not [N, 10] or [N, 11]: "
                              "not a digit classifier")
         if np.dtype(self.input.dtype) not in _INPUT_DTYPES:
             raise ModelError(f"{self.name}: unsupported input type {self.input.dtype}")
         if np.dtype(self.input.dtype) != np.float32 and not self.input.quantized:
             raise ModelError(f"{self.name}: {self.input.dtype} input without quantisation parameters")
         self._batch = int(inputs[0]["shape"][0])
+        self.classes = int(self.output.shape[1])
+        self.rejects = self.classes == NUM_CLASSES + 1  # has the "not one digit" output
         self.input_is_pixel_shift = self.input.quantized and pixel_shift_is_exact(self.input)
         self.manifest_entry, self.warnings = None, []
         if not isinstance(model, bytes):
@@ -95,12 +103,12 @@ class Classifier:
         return text + ")"
 
     def predict(self, digits: np.ndarray) -> np.ndarray:
-        """uint8 digits (N, 28, 28), white ink on black -> float32 probabilities (N, 10)."""
+        """uint8 digits (N, 28, 28), white ink on black -> float32 probabilities (N, 10 or 11)."""
         digits = np.asarray(digits, dtype=np.uint8)
         if digits.ndim == 2:
             digits = digits[None]
         if len(digits) == 0:
-            return np.zeros((0, NUM_CLASSES), np.float32)
+            return np.zeros((0, self.classes), np.float32)
         self._resize(len(digits))
         self.interpreter.set_tensor(self._input_index, self._quantize(digits))
         self.interpreter.invoke()

@@ -55,3 +55,22 @@ def test_camera_crop_comes_back_through_the_contract(digits):
         # fitted to MNIST's 20-pixel box; blurred stroke tips can fall below the threshold
         assert 17 <= max(np.ptp(rows), np.ptp(cols)) + 1 <= 21
         assert 1.0 < stroke_width(crop >= 128) < 4.5
+
+
+def test_cross_sevens_adds_a_bar_to_sevens_only(mnist_path):
+    from train.augment import cross_sevens
+    with np.load(mnist_path) as data:
+        images, labels = data["x_train"][:300], data["y_train"][:300]
+    crossed = cross_sevens(images, labels, np.random.default_rng(0), share=1.0)
+    np.testing.assert_array_equal(crossed[labels != 7], images[labels != 7])
+    sevens = np.flatnonzero(labels == 7)
+    added = crossed[sevens].astype(int) - images[sevens].astype(int)
+    assert (added >= 0).all()  # ink is only added
+    changed = [a for a in added if a.sum() > 0]
+    assert len(changed) >= 0.9 * len(sevens)
+    for a in changed:
+        rows, cols = np.nonzero(a > 64)
+        assert 10 <= rows.min() and rows.max() <= 20  # across the stem, near mid-height
+        assert cols.max() - cols.min() >= 4  # a bar, wider than it is tall
+    untouched = cross_sevens(images, labels, np.random.default_rng(0), share=0.0)
+    np.testing.assert_array_equal(untouched, images)

@@ -28,10 +28,22 @@ def test_refuses_a_model_that_is_not_a_digit_classifier():
     outputs = keras.layers.Dense(10)(keras.layers.Flatten()(inputs))
     with pytest.raises(ModelError, match="not a digit classifier"):
         Classifier(tflite_bytes(keras.Model(inputs, outputs)))
+    for classes in (5, 12):
+        inputs = keras.Input((28, 28, 1))
+        outputs = keras.layers.Dense(classes)(keras.layers.Flatten()(inputs))
+        with pytest.raises(ModelError, match="not a digit classifier"):
+            Classifier(tflite_bytes(keras.Model(inputs, outputs)))
+
+
+@pytest.mark.parametrize("classes, rejects", [(10, False), (11, True)])
+def test_ten_digits_or_ten_and_not_one_digit(classes, rejects):
+    import keras
     inputs = keras.Input((28, 28, 1))
-    outputs = keras.layers.Dense(5)(keras.layers.Flatten()(inputs))
-    with pytest.raises(ModelError, match="not a digit classifier"):
-        Classifier(tflite_bytes(keras.Model(inputs, outputs)))
+    outputs = keras.layers.Dense(classes)(keras.layers.Flatten()(inputs))
+    classifier = Classifier(tflite_bytes(keras.Model(inputs, outputs)))
+    assert classifier.classes == classes and classifier.rejects is rejects
+    assert classifier.predict(np.zeros((3, 28, 28), np.uint8)).shape == (3, classes)
+    assert classifier.predict(np.zeros((0, 28, 28), np.uint8)).shape == (0, classes)
 
 
 def test_batches_of_any_size_match_one_by_one():

@@ -99,6 +99,25 @@ def test_resume_after_interruption_matches_uninterrupted_run(tmp_path, mnist_pat
                                                  ["test_accuracy"])
 
 
+def test_not_one_digit_class_fine_tuned_from_a_ten_digit_model(tmp_path, mnist_path):
+    import keras
+    train(tiny(tmp_path, mnist_path, out=str(tmp_path / "ten"), architecture="cnn3"))
+    ten = keras.models.load_model(tmp_path / "ten" / "model.keras")
+    config = tiny(tmp_path, mnist_path, out=str(tmp_path / "eleven"), architecture="cnn3", not_digit=0.3,
+                  init_from=str(tmp_path / "ten" / "model.keras"), epochs=1, limit=64)
+    # The first batch before any step: the ten-digit weights, with an eleventh output column added.
+    from train.models import build_model, load_weights_from
+    started = build_model("cnn3", 11)
+    load_weights_from(started, config.init_from)
+    for new, old in zip(started.get_weights(), ten.get_weights(), strict=True):
+        np.testing.assert_array_equal(new[..., :old.shape[-1]], old)
+    run = train(config)
+    eleven = keras.models.load_model(tmp_path / "eleven" / "model.keras")
+    assert eleven.output_shape == (None, 11) and run["config"]["not_digit"] == 0.3
+    with pytest.raises(ValueError, match="not a mlp network"):
+        load_weights_from(build_model("mlp", 11), config.init_from)
+
+
 def test_resume_with_nothing_to_resume(tmp_path, mnist_path):
     with pytest.raises(TrainError, match="nothing to resume"):
         train(tiny(tmp_path, mnist_path), resume=True)
@@ -145,6 +164,8 @@ def test_bad_input_is_refused_before_tensorflow_loads(tmp_path):
     (["--arch", "resnet"], "invalid choice: 'resnet'"),
     (["--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
     (["--epochs", "0"], "epochs must be at least 1"),
+    (["--not-digit", "1.5"], "not-digit share must be in [0, 1)"),
+    (["--init-from", "absent.keras"], "no model to start from at absent.keras"),
 ])
 def test_cli_refuses_bad_arguments(tmp_path, args, fragment):
     result = run_cli(*args, "--out", str(tmp_path / "run"))

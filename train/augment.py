@@ -99,3 +99,22 @@ def camera_crop(image: np.ndarray, rng: np.random.Generator, config: AugmentConf
     """
     photo = photograph_digit(image, rng, config.camera_min_size, config.camera_max_size)
     return image if photo is None else normalize_digit(*photo)
+
+
+def cross_sevens(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, share: float) -> np.ndarray:
+    """Draw the European bar across the stem of `share` of the sevens; returns a new array.
+
+    MNIST's American writers rarely cross their sevens; unseen, a crossed 7 reads as a 4.
+    """
+    out = images.copy()
+    for i in np.flatnonzero((labels == 7) & (rng.random(len(labels)) < share)):
+        row = int(rng.integers(13, 18))
+        columns = np.flatnonzero(out[i, row] > 128)
+        if columns.size == 0:
+            continue
+        centre, half = columns.mean(), rng.uniform(3.5, 6.0)
+        tilt = rng.uniform(-1.0, 1.0)
+        start = (int(round((centre - half) * 16)), int(round((row - tilt) * 16)))
+        end = (int(round((centre + half) * 16)), int(round((row + tilt) * 16)))
+        cv2.line(out[i], start, end, 255, int(rng.integers(2, 4)), cv2.LINE_AA, shift=4)
+    return out

@@ -33,6 +33,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--eval-limit", type=int, default=None, help="evaluate on the first N test images only")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                         help="camera-like augmentation (default: on for edge, off for mlp and cnn3)")
+    parser.add_argument("--not-digit", type=float, default=defaults.not_digit, metavar="SHARE",
+                        help="share of each batch replaced by 'not one digit' examples (touching digits, "
+                             "wrong cuts), taught as an eleventh class; 0 keeps ten classes")
+    parser.add_argument("--crossed-sevens", type=float, default=defaults.crossed_sevens, metavar="SHARE",
+                        help="share of sevens drawn with the European bar across the stem")
+    parser.add_argument("--init-from", default=None, metavar="MODEL",
+                        help="start from this trained .keras model of the same architecture (fine-tuning)")
     parser.add_argument("--mnist", default=None,
                         help="MNIST npz or IDX folder (default: $MNIST_PATH, then Keras's cache, then download)")
     parser.add_argument("--out", default=None, help="run folder (default: runs/ARCH)")
@@ -50,6 +57,7 @@ def main(argv=None) -> int:
         out=args.out or os.path.join("runs", args.arch), architecture=args.arch, optimizer=args.optimizer,
         learning_rate=args.lr, lr_schedule=args.lr_schedule, batch_size=args.batch_size, epochs=args.epochs,
         seed=args.seed, limit=args.limit, eval_limit=args.eval_limit, augment=args.augment, mnist=args.mnist,
+        not_digit=args.not_digit, init_from=args.init_from, crossed_sevens=args.crossed_sevens,
         verbose=verbose)
     try:
         if args.compare_optimizers:

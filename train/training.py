@@ -20,7 +20,8 @@ import numpy as np
 from edge_app.fileio import atomic_path, atomic_write_json
 from edge_app.mnist import checksum, load_mnist
 from edge_app.preprocess import to_model_input
-from train.augment import AugmentConfig, augment_batch
+from train.augment import AugmentConfig, augment_batch, cross_sevens
+from train.negatives import NOT_DIGIT, not_one_digit
 
 ARCHITECTURES = ("mlp", "cnn3", "edge")  # built by train.models, named here so checks need no Keras
 AUGMENTED_BY_DEFAULT = {"edge"}
@@ -57,6 +58,9 @@ class TrainConfig:
     limit: int | None = None  # train on the first N training images
     eval_limit: int | None = None  # evaluate on the first N test images
     augment: bool | None = None  # None: on for `edge`, off for the others
+    not_digit: float = 0.0  # share of each batch replaced by "not one digit" examples, an eleventh class
+    init_from: str | None = None  # a trained .keras model of the same architecture to start from
+    crossed_sevens: float = 0.0  # share of sevens drawn with the European bar across the stem
     mnist: str | None = None  # path to MNIST; None: MNIST_PATH, Keras's cache, download
     verbose: int = 1  # Keras's: 0 silent, 1 progress bar, 2 a line per epoch
 
@@ -76,6 +80,12 @@ def check_config(config: TrainConfig) -> None:
     if config.lr_schedule not in LR_SCHEDULES:
         raise TrainError(f"unknown learning-rate schedule {config.lr_schedule!r}; "
                          f"choose from {', '.join(LR_SCHEDULES)}")
+    if not 0.0 <= config.crossed_sevens <= 1.0:
+        raise TrainError(f"crossed-sevens share must be in [0, 1], got {config.crossed_sevens}")
+    if not 0.0 <= config.not_digit < 1.0:
+        raise TrainError(f"not-digit share must be in [0, 1), got {config.not_digit}")
+    if config.init_from is not None and not Path(config.init_from).is_file():
+        raise TrainError(f"no model to start from at {config.init_from}")
     for name in ("epochs", "batch_size", "limit", "eval_limit"):
         value = getattr(config, name)
         if value is not None and value < 1:
@@ -137,7 +147,7 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict:
     import keras
     import tensorflow as tf
 
-    from train.models import build_model
+    from train.models import NUM_CLASSES, build_model, load_weights_from
     from train.plots import plot_history
 
     keras.utils.set_random_seed(config.seed)
@@ -151,7 +161,9 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict:
         model, initial_epoch, history, previous_seconds = _load_checkpoint(out, config)
         batches.epoch = initial_epoch
     else:
-        model = build_model(config.architecture)
+        model = build_model(config.architecture, NUM_CLASSES + 1 if config.not_digit else NUM_CLASSES)
+        if config.init_from:
+            load_weights_from(model, config.init_from)
         model.compile(optimizer=make_optimizer(config, len(batches)),
                       loss=keras.losses.SparseCategoricalCrossentropy(),
                       metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
@@ -210,11 +222,17 @@ def _batches(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig):
 
         def __getitem__(self, index):
             picked = self.order[index * config.batch_size:(index + 1) * config.batch_size]
-            images = x_train[picked]
+            images, labels = x_train[picked], y_train[picked]
+            rng = np.random.default_rng([config.seed, self.epoch, index])
+            if config.crossed_sevens:
+                images = cross_sevens(images, labels, rng, config.crossed_sevens)
             if config.resolved_augment():
-                rng = np.random.default_rng([config.seed, self.epoch, index])
                 images = augment_batch(images, rng, AugmentConfig())
-            return to_model_input(images), y_train[picked]
+            if config.not_digit:
+                images, labels = images.copy(), labels.copy()
+                for i in np.flatnonzero(rng.random(len(images)) < config.not_digit):
+                    images[i], labels[i] = not_one_digit(x_train, rng), NOT_DIGIT
+            return to_model_input(images), labels
 
     return Batches()
 

@@ -9,6 +9,7 @@ and rotation, blur, noise and JPEG compression.
     scene = make_scene(np.random.default_rng(0), digits=DigitSource.find())
     scene.image      # uint8 BGR (480, 640, 3)
     scene.numbers    # [("20231105", (x, y, w, h)), ...] in reading order
+    scene.digits     # [(2, (x, y, w, h)), (0, ...), ...]: every digit written, in writing order
 """
 
 import os
@@ -40,10 +41,14 @@ class SceneConfig:
     jpeg_quality: tuple[int, int] = (45, 95)
 
 
+Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
+
+
 @dataclass
 class Scene:
     image: np.ndarray
-    numbers: list[tuple[str, tuple[int, int, int, int]]] = field(default_factory=list)
+    numbers: list[tuple[str, Box]] = field(default_factory=list)
+    digits: list[tuple[int, Box]] = field(default_factory=list)  # each digit's own box, for digit-level scores
 
     @property
     def texts(self) -> list[str]:
@@ -89,18 +94,19 @@ def make_scene(rng: np.random.Generator, digits: DigitSource | None = None,
     ink_alpha = np.zeros((config.height, config.width), np.float32)
     lines = texts if texts is not None else [_random_number(rng, config)
                                              for _ in range(int(rng.integers(1, config.max_lines + 1)))]
-    numbers = []
+    numbers, digit_boxes = [], []
     top = rng.uniform(0.08, 0.2) * config.height
     for text in lines:
         height = int(rng.integers(config.min_digit_height, config.max_digit_height + 1))
         if top + 1.3 * height > 0.9 * config.height:
             break
-        box = _write_number(ink_alpha, text, digits, rng, height, int(top), config)
-        if box is not None:
-            numbers.append((text, box))
+        written = _write_number(ink_alpha, text, digits, rng, height, int(top), config)
+        if written is not None:
+            numbers.append((text, written[0]))
+            digit_boxes += written[1]
         top += height * rng.uniform(1.5, 2.3)
-    image, numbers = _photograph(ink_alpha, numbers, rng, config)
-    return Scene(image, numbers)
+    image, numbers, digit_boxes = _photograph(ink_alpha, numbers, digit_boxes, rng, config)
+    return Scene(image, numbers, digit_boxes)
 
 
 def make_single_digit(rng: np.random.Generator, digits: DigitSource | None = None, value: int | None = None,
@@ -115,8 +121,9 @@ def make_single_digit(rng: np.random.Generator, digits: DigitSource | None = Non
     y = int(rng.integers(int(0.05 * config.height), config.height - h - int(0.05 * config.height) + 1))
     x = int(rng.integers(int(0.05 * config.width), max(int(0.05 * config.width) + 1, config.width - w - 20)))
     ink_alpha[y:y + h, x:x + w] = np.maximum(ink_alpha[y:y + h, x:x + w], glyph[:, :config.width - x])
-    image, numbers = _photograph(ink_alpha, [(str(value), (x, y, w, h))], rng, config)
-    return Scene(image, numbers)
+    image, numbers, digit_boxes = _photograph(ink_alpha, [(str(value), (x, y, w, h))], [(value, (x, y, w, h))],
+                                              rng, config)
+    return Scene(image, numbers, digit_boxes)
 
 
 def _random_number(rng: np.random.Generator, config: SceneConfig) -> str:
@@ -136,7 +143,8 @@ def _ink(image: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray
     return np.clip(alpha * 1.3, 0.0, 1.0)  # MNIST's soft rim becomes a solid stroke
 
 
-def _write_number(ink_alpha, text, digits, rng, height, top, config) -> tuple[int, int, int, int] | None:
+def _write_number(ink_alpha, text, digits, rng, height, top, config) -> tuple[Box, list[tuple[int, Box]]] | None:
+    """Draw `text` into `ink_alpha`: the number's box and each digit's, or None when it does not fit."""
     glyphs = [_ink(digits.digit(int(c), rng), int(height * rng.uniform(0.85, 1.1)), rng) for c in text]
     gaps = [(-rng.uniform(0.02, 0.12) if rng.random() < config.touching else rng.uniform(0.15, 0.6)) * height
             for _ in glyphs[1:]] + [0]
@@ -145,18 +153,20 @@ def _write_number(ink_alpha, text, digits, rng, height, top, config) -> tuple[in
         return None
     x = rng.uniform(0.05 * config.width, 0.95 * config.width - total)
     x0, y0, x1, y1 = config.width, config.height, 0, 0
-    for glyph, gap in zip(glyphs, gaps, strict=True):
+    boxes = []
+    for char, glyph, gap in zip(text, glyphs, gaps, strict=True):
         h, w = glyph.shape
         y = int(top + rng.uniform(-0.06, 0.06) * height + (height - h) / 2)
         xi = int(x)
         region = ink_alpha[y:y + h, xi:xi + w]
         region[...] = np.maximum(region, glyph[:region.shape[0], :region.shape[1]])
         x0, y0, x1, y1 = min(x0, xi), min(y0, y), max(x1, xi + w), max(y1, y + h)
+        boxes.append((int(char), (xi, y, w, h)))
         x += w + gap
-    return (x0, y0, x1 - x0, y1 - y0)
+    return (x0, y0, x1 - x0, y1 - y0), boxes
 
 
-def _photograph(ink_alpha, numbers, rng, config):
+def _photograph(ink_alpha, numbers, digits, rng, config):
     """Paper, ink, light, shadow, perspective, blur, noise and JPEG; boxes follow the geometry."""
     h, w = ink_alpha.shape
     paper = np.array(PAPERS[rng.choice(list(PAPERS))], np.float32)
@@ -180,6 +190,7 @@ def _photograph(ink_alpha, numbers, rng, config):
     matrix = _camera_matrix(rng, w, h, config)
     image = cv2.warpPerspective(image, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
     numbers = [(text, _warp_box(box, matrix, w, h)) for text, box in numbers]
+    digits = [(value, _warp_box(box, matrix, w, h)) for value, box in digits]
     sigma = rng.uniform(0.0, 1.3)
     if sigma > 0.3:
         image = cv2.GaussianBlur(image, (0, 0), sigma)
@@ -187,7 +198,7 @@ def _photograph(ink_alpha, numbers, rng, config):
     image = np.clip(image, 0, 255).astype(np.uint8)
     quality = int(rng.integers(*config.jpeg_quality))
     image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
-    return image, numbers
+    return image, numbers, digits
 
 
 def _camera_matrix(rng, w, h, config):

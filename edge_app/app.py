@@ -84,8 +84,7 @@ def run(source, classifier, options: RunOptions | None = None, config: PipelineC
     try:
         for frame in _until_interrupted(source):
             tick = time.perf_counter()
-            numbers = read_frame(frame.image, classifier, config, options.roi)
-            stable = [dataclasses.replace(number, text=text) for text, number in stabilizer.update(numbers)]
+            stable = read_stable(frame, classifier, stabilizer, config, options.roi)
             summary.frame_ms.append((time.perf_counter() - tick) * 1000)
             summary.frames += 1
             texts = [n.text for n in stable]
@@ -95,7 +94,7 @@ def run(source, classifier, options: RunOptions | None = None, config: PipelineC
                 scene_truth, scene_read = frame.truth, texts
             if options.json:
                 out(json.dumps({"frame": frame.index, "time": round(frame.time, 3),
-                                "ms": round(summary.frame_ms[-1], 2), "numbers": [_reading(n) for n in stable]}))
+                                "ms": round(summary.frame_ms[-1], 2), "numbers": [reading(n) for n in stable]}))
             elif texts != last_texts:
                 out(f"frame {frame.index}: " + (", ".join(texts) if texts else "(none)"))
             last_texts = texts
@@ -134,18 +133,29 @@ def _until_interrupted(source):
             return
 
 
+def read_stable(frame, classifier, stabilizer: Stabilizer, config: PipelineConfig,
+                roi: tuple[int, int, int, int] | None = None) -> list[Number]:
+    """One frame through the pipeline and the stabilizer: each number with its voted text."""
+    numbers = read_frame(frame.image, classifier, config, roi)
+    return [dataclasses.replace(number, text=text) for text, number in stabilizer.update(numbers)]
+
+
 def annotate(frame, numbers: list[Number], summary: RunSummary) -> np.ndarray:
-    shown = frame.shown
+    recent = summary.frame_ms[-30:]
+    fps = 1000.0 / max(np.mean(recent), 1e-6)
+    return draw_frame(frame, numbers, f"{fps:.0f} fps (processing), {recent[-1]:.1f} ms/frame")
+
+
+def draw_frame(frame, numbers: list[Number], status: str) -> np.ndarray:
+    """The frame as shown (picamera's main stream, say), the readings drawn at its scale, a status line."""
     scale = frame.display_scale
     if scale != 1.0:
         numbers = [scale_number(n, scale) for n in numbers]
-    image = draw_numbers(shown, numbers)
-    recent = summary.frame_ms[-30:]
-    fps = 1000.0 / max(np.mean(recent), 1e-6)
-    return draw_status(image, f"{fps:.0f} fps (processing), {recent[-1]:.1f} ms/frame")
+    return draw_status(draw_numbers(frame.shown, numbers), status)
 
 
-def _reading(number: Number) -> dict:
+def reading(number: Number) -> dict:
+    """A stable reading as `run --json` and the web API's /api/readings give it."""
     return {"text": number.text, "box": list(number.box), "confidence": round(number.confidence, 4)}
 
 

@@ -3,6 +3,8 @@
     python -m edge_app predict photo.jpg --json
     python -m edge_app run --source demo --max-frames 300 --save-video out/demo.mp4
     python -m edge_app run --source 0              # camera 0; q or Esc quits the window
+    python -m edge_app serve --source demo         # web page on http://127.0.0.1:8080
+    python -m edge_app bench --out out/bench       # every model: accuracy, size, speed
 """
 
 import argparse
@@ -57,6 +59,29 @@ def parse_args(argv=None) -> argparse.Namespace:
     run.add_argument("--mnist", default=None, help="MNIST for the demo's digits (default: $MNIST_PATH, "
                      "then Keras's cache, else the built-in stroke font)")
     _add_model_options(run)
+
+    from edge_app import serve as web
+    serve = commands.add_parser("serve", help="web page and JSON API: live view, photo upload, drawing pad",
+                                description=serve_doc(), formatter_class=HelpFormatter)
+    serve.add_argument("--source", default=None,
+                       help="as for run (default: picamera on a Raspberry Pi, else camera 0; when neither "
+                            "gives frames the page says so and uploads still work)")
+    serve.add_argument("--live", action=argparse.BooleanOptionalAction, default=True,
+                       help="read the source for the live view (--no-live: uploads and drawing only)")
+    serve.add_argument("--roi", type=_roi, default=None, metavar="X,Y,W,H", help="read only inside this region")
+    serve.add_argument("--seed", type=int, default=0, help="seed of the demo's scenes")
+    serve.add_argument("--mnist", default=None, help="MNIST for the demo's digits (as for run)")
+    serve.add_argument("--host", default=web.DEFAULT_HOST,
+                       help="address to listen on; 0.0.0.0 opens it to every network the device is on")
+    serve.add_argument("--port", type=_port, default=web.DEFAULT_PORT, help="TCP port (0: any free one)")
+    serve.add_argument("--save-uploads", metavar="DIR", default=None,
+                       help="keep accepted uploads here, under names the server picks (none are kept without it)")
+    serve.add_argument("--max-upload-mb", type=_positive(float), default=web.MAX_UPLOAD_MB,
+                       help="larger uploads are refused (413); MB of 2**20 bytes")
+    serve.add_argument("--max-megapixels", type=_positive(float), default=web.MAX_MEGAPIXELS,
+                       help="images declaring more pixels are refused (413) before decoding")
+    _add_model_options(serve)
+    _add_bench_parser(commands)
     return parser.parse_args(argv)
 
 
@@ -83,6 +108,16 @@ def _probability(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {text}")
+    return value
+
+
 def _roi(text: str) -> tuple[int, int, int, int]:
     try:
         values = tuple(int(v) for v in text.split(","))
@@ -96,6 +131,11 @@ def _roi(text: str) -> tuple[int, int, int, int]:
 def run_doc() -> str:
     from edge_app import app, sources
     return app.__doc__ + "\nSources:\n" + sources.__doc__.split("\n", 2)[2]
+
+
+def serve_doc() -> str:
+    from edge_app import serve
+    return serve.__doc__
 
 
 def _add_model_options(parser) -> None:
@@ -115,12 +155,41 @@ def predict_doc() -> str:
     return predict.__doc__
 
 
+def _add_bench_parser(commands) -> None:
+    from edge_app import bench
+    full, quick = bench.BenchSettings(), bench.QUICK
+    parser = commands.add_parser("bench", help="compare the models: accuracy on MNIST and scenes, size, speed",
+                                 description=bench.__doc__, formatter_class=HelpFormatter)
+    parser.add_argument("--models", nargs="+", metavar="MODEL", default=None,
+                        help="the .tflite models (default: every one in models/, in its manifest's order)")
+    parser.add_argument("--out", metavar="DIR", default=None, help="also write bench.json, bench.csv and PNG plots")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{quick.mnist_limit:,} MNIST digits, {quick.scenes} scenes, fewer timed runs")
+    parser.add_argument("--scenes", type=_positive(int), default=None,
+                        help=f"camera-like scenes (default: {full.scenes}, {quick.scenes} with --quick)")
+    parser.add_argument("--seed", type=int, default=full.seed, help="seed of the scenes")
+    parser.add_argument("--mnist", default=None,
+                        help="MNIST (default: $MNIST_PATH, then Keras's cache; never downloaded)")
+    parser.add_argument("--mnist-limit", type=_positive(int), default=None, metavar="N",
+                        help=f"classify the first N MNIST test digits (default: all, {quick.mnist_limit:,} "
+                             "with --quick)")
+    parser.add_argument("--threads", type=_positive(int, "at least 1"), nargs="+", default=None, metavar="N",
+                        help="interpreter threads to time; bench.json's top-level figures are the first's "
+                             f"(default: {' '.join(map(str, full.threads))}, 1 and the core count)")
+    parser.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), default=None,
+                        help="print two saved bench.json side by side, and measure nothing")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.command == "predict":
         return _predict(args)
     if args.command == "run":
         return _run(args)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "bench":
+        return _bench(args)
     return fail(PROG, f"unknown command {args.command}")
 
 
@@ -178,3 +247,35 @@ def _run(args) -> int:
     print(summary.line() + (f"; video {args.save_video}" if args.save_video else ""),
           file=sys.stderr if args.json else sys.stdout, flush=True)
     return 0
+
+
+def _serve(args) -> int:
+    from edge_app import serve
+    missing = serve.missing_web_dependency()
+    if missing:
+        return fail(PROG, f"serve needs the web extra ({missing} is not installed): pip install .[web]")
+    try:
+        classifier = _classifier(args)
+    except ModelError as error:
+        return fail(PROG, str(error))
+    return serve.command(args, classifier, PROG)
+
+
+def _bench(args) -> int:
+    from edge_app import bench, benchreport
+    if args.compare:
+        try:
+            print(benchreport.compare_files(*args.compare))
+        except benchreport.BenchError as error:
+            return fail(PROG, str(error))
+        return 0
+    settings = bench.bench_settings(quick=args.quick, scenes=args.scenes, seed=args.seed,
+                                    mnist_limit=args.mnist_limit, threads=args.threads)
+    models = [Path(m) for m in args.models] if args.models else bench.default_models(default_model().parent)
+    if not models:
+        return fail(PROG, f"no .tflite models in {default_model().parent}; pass --models")
+    try:
+        return bench.run(models, settings, mnist=args.mnist, out=Path(args.out) if args.out else None,
+                         log=lambda line: print(f"{PROG} bench: {line}", file=sys.stderr, flush=True))
+    except OSError as error:
+        return fail(PROG, f"cannot write {error.filename or 'output'}: {error.strerror or error}")

@@ -41,13 +41,17 @@ def read_picture(path: str | os.PathLike, min_side: int | None = None) -> Pictur
     JPEG decodes straight to those scales, several times faster and in a fraction
     of the memory; the longer side stays at least `min_side` pixels.
     """
-    data = _read_bytes(path)
-    size = _declared_size(data)
+    return decode_picture(_read_bytes(path), min_side)
+
+
+def decode_picture(data: bytes, min_side: int | None = None, max_pixels: int = MAX_PIXELS) -> Picture:
+    """read_picture on encoded bytes (an upload); images of more than `max_pixels` are refused."""
+    size = declared_size(data)
     factor = 1
-    if min_side and size and data.startswith(b"\xff\xd8") and size[0] * size[1] <= MAX_PIXELS:
+    if min_side and size and data.startswith(b"\xff\xd8") and size[0] * size[1] <= max_pixels:
         factor = max(f for f in (1, 2, 4, 8) if max(size) / f >= min_side or f == 1)
     if factor == 1:
-        image = decode_image(data)
+        image = decode_image(data, max_pixels)
         return Picture(image, image.shape[1], image.shape[0])
     image = _imdecode(data, _REDUCED[factor])  # applies EXIF orientation too
     width, height = size
@@ -74,13 +78,13 @@ def _read_bytes(path) -> bytes:
     return data
 
 
-def decode_image(data: bytes) -> np.ndarray:
+def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Encoded image bytes -> uint8 BGR, upright, alpha composited on white."""
     if not data:
         raise ImageError("empty file")
-    size = _declared_size(data)
-    if size is not None and size[0] * size[1] > MAX_PIXELS:
-        raise ImageError(f"image too large: {size[0]}x{size[1]} pixels, the limit is {MAX_PIXELS:,}")
+    size = declared_size(data)
+    if size is not None and size[0] * size[1] > max_pixels:
+        raise ImageError(f"image too large: {size[0]}x{size[1]} pixels, the limit is {max_pixels:,}")
     if data.startswith(_ALPHA_FORMATS):
         try:
             image = _imdecode(data, cv2.IMREAD_UNCHANGED)
@@ -116,21 +120,82 @@ def _to_bgr8(image: np.ndarray) -> np.ndarray:
     return image[:, :, :3]
 
 
-def _declared_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from a PNG or JPEG header, without decoding: to refuse bombs early."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if data.startswith(b"\xff\xd8"):
-        i = 2
-        while i + 9 < len(data):
-            if data[i] != 0xFF:
-                return None
-            marker = data[i + 1]
-            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-                i += 2
-                continue
-            length = int.from_bytes(data[i + 2:i + 4], "big")
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
-                return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
-            i += 2 + length
+def image_format(data: bytes) -> str | None:
+    """"jpeg", "png", "webp", "bmp" or "tiff" from the first bytes; None for anything else."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return "webp"
+    if data.startswith(b"BM"):
+        return "bmp"
+    if data.startswith((b"II*\x00", b"MM\x00*")):
+        return "tiff"
     return None
+
+
+def declared_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG, JPEG, WebP or BMP header, without decoding: to refuse bombs early.
+
+    None when the format is another or the header cannot be read.
+    """
+    kind = image_format(data)
+    if kind == "png" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if kind == "jpeg":
+        for marker, at in _jpeg_segments(data):
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
+                if at + 9 > len(data):
+                    return None
+                return int.from_bytes(data[at + 7:at + 9], "big"), int.from_bytes(data[at + 5:at + 7], "big")
+        return None
+    if kind == "webp" and len(data) >= 30:
+        chunk = data[12:16]
+        if chunk == b"VP8 ":  # lossy: 14-bit sizes after the key frame's start code
+            return (int.from_bytes(data[26:28], "little") & 0x3FFF,
+                    int.from_bytes(data[28:30], "little") & 0x3FFF)
+        if chunk == b"VP8L":  # lossless: 14 bits each of width - 1 and height - 1
+            bits = int.from_bytes(data[21:25], "little")
+            return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+        if chunk == b"VP8X":  # extended: 24 bits each of canvas width - 1 and height - 1
+            return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+        return None
+    if kind == "bmp" and len(data) >= 26:
+        if int.from_bytes(data[14:18], "little") == 12:  # the old OS/2 header: 16-bit sizes
+            return int.from_bytes(data[18:20], "little"), int.from_bytes(data[20:22], "little")
+        width = int.from_bytes(data[18:22], "little", signed=True)
+        height = int.from_bytes(data[22:26], "little", signed=True)  # negative: stored top-down
+        return abs(width), abs(height)
+    return None
+
+
+def jpeg_truncated(data: bytes) -> bool:
+    """A JPEG that ends before its end-of-image marker (libjpeg would decode it with a grey bottom).
+
+    The marker is looked for after the first start-of-scan, past any EXIF thumbnail
+    (whose own end marker sits inside a header segment); entropy-coded data cannot
+    contain it, so a marker found there is the image's own end.
+    """
+    if image_format(data) != "jpeg":
+        return False
+    for marker, at in _jpeg_segments(data):
+        if marker == 0xDA:  # start of scan
+            return data.find(b"\xff\xd9", at) == -1
+    return True  # no scan at all
+
+
+def _jpeg_segments(data: bytes):
+    """(marker, offset) of each JPEG header segment, up to the first start of scan."""
+    i = 2
+    while i + 3 < len(data):
+        if data[i] != 0xFF:
+            return
+        marker = data[i + 1]
+        if marker in (0xD8, 0x01, 0xFF) or 0xD0 <= marker <= 0xD7:  # no length; 0xFF is fill
+            i += 1 if marker == 0xFF else 2
+            continue
+        yield marker, i
+        if marker == 0xDA:
+            return
+        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 
 from edge_app.fileio import atomic_path
-from edge_app.imageio import ImageError, read_picture
+from edge_app.imageio import ImageError, Picture, read_picture
 from edge_app.pipeline import Number, PipelineConfig, read_frame, scale_number
 from edge_app.visualize import draw_numbers
 
@@ -53,14 +53,19 @@ def predict_file(path: str, classifier, config: PipelineConfig | None = None,
     except ImageError as error:
         return Prediction(path, error=str(error))
     numbers = read_frame(picture.image, classifier, config)
-    full_size = [scale_number(n, picture.scale) for n in numbers] if picture.scale != 1.0 else numbers
-    prediction = Prediction(path, picture.width, picture.height, full_size, seconds=time.perf_counter() - started)
+    prediction = Prediction(path, picture.width, picture.height, full_size(numbers, picture),
+                            seconds=time.perf_counter() - started)
     if annotate is not None:
         target = annotate / (annotated_name or Path(path).with_suffix(".png").name)
         with atomic_path(target) as tmp:
             if not cv2.imwrite(str(tmp), draw_numbers(picture.image, numbers)):
                 prediction.error = f"cannot write annotated copy {target}"
     return prediction
+
+
+def full_size(numbers: list[Number], picture: Picture) -> list[Number]:
+    """Numbers read on a picture decoded at reduced scale, with boxes in the full image's pixels."""
+    return [scale_number(n, picture.scale) for n in numbers] if picture.scale != 1.0 else numbers
 
 
 def annotated_names(paths: list[str]) -> list[str]:

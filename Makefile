@@ -5,8 +5,14 @@ BIN := $(VENV)/bin
 # MNIST for the tests and the demo, when it is there; without it the demo draws its own digits.
 MNIST_PATH ?= $(wildcard ../shared/data/mnist.npz)
 export MNIST_PATH
-# Reproduces models/: the edge network, seed 1 (see models/manifest.json).
+# Reproduces models/ (see models/manifest.json): the edge network on the ten digits, seed 1, then
+# fine-tuned with an eleventh class, "not one digit" (touching digits, wrong cuts), and crossed sevens,
+# first at a higher learning rate, then at a lower one with fewer not-digit examples.
 TRAIN_ARGS ?= --arch edge --epochs 24 --seed 1 --out runs/edge
+TUNE_ARGS ?= --arch edge --init-from runs/edge/model.keras --not-digit 0.15 --crossed-sevens 0.25 \
+	--epochs 6 --lr 5e-4 --seed 1 --out runs/edge-reject
+SETTLE_ARGS ?= --arch edge --init-from runs/edge-reject/model.keras --not-digit 0.1 --crossed-sevens 0.25 \
+	--epochs 4 --lr 2e-4 --seed 2 --out runs/edge-reject2
 
 .PHONY: demo test models lint clean
 
@@ -19,7 +25,7 @@ $(VENV)/.device: setup.cfg pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.all: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[train,dev]"
+	$(BIN)/python -m pip install -q -e ".[train,dev,web]"
 	touch $@ $(VENV)/.device
 
 demo: $(VENV)/.device
@@ -31,7 +37,9 @@ test: $(VENV)/.all
 models: $(VENV)/.all
 	$(BIN)/python -m pip install -q -c train-constraints.txt -e ".[train]"
 	$(BIN)/python -m train $(TRAIN_ARGS)
-	$(BIN)/python -m convert runs/edge/model.keras --run runs/edge --out models/ --no-per-channel
+	$(BIN)/python -m train $(TUNE_ARGS)
+	$(BIN)/python -m train $(SETTLE_ARGS)
+	$(BIN)/python -m convert runs/edge-reject2/model.keras --run runs/edge-reject2 --out models/ --no-per-channel
 
 lint: $(VENV)/.all
 	$(BIN)/ruff check .

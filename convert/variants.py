@@ -14,7 +14,7 @@ import numpy as np
 
 VARIANTS = ("float32", "float16", "dynamic", "int8")
 FILE_NAMES = {name: f"digits_{name}.tflite" for name in VARIANTS}
-QUANTIZED = {"dynamic", "int8"}  # compared with Keras at >= 99.8% agreement, the others at 100%
+QUANTIZED = {"dynamic", "int8"}  # compared with Keras at >= 99.8% agreement, float16 99.95%, float32 100%
 QUANTIZERS = ("tf", "litert")  # TensorFlow's converter, or the LiteRT Quantizer (litert-quantizer)
 
 

@@ -127,6 +127,44 @@ def test_roi_and_empty_frames_read_nothing_without_error():
     assert read_frame(np.full((480, 640), 235, np.uint8), Never(), roi=(10, 10, 50, 50)) == []
 
 
+class WholeIsNotOneDigit:
+    """An eleven-output stand-in: the first crop of each call (a blob read whole) is "not one digit",
+    every other crop a confident 4; records how many crops it saw."""
+
+    def __init__(self, reject_all=False):
+        self.reject_all, self.seen = reject_all, 0
+
+    def predict(self, crops):
+        self.seen = len(crops)
+        probabilities = np.full((len(crops), 11), 0.005, np.float32)
+        probabilities[:, 4] = 0.95
+        rejected = slice(None) if self.reject_all else slice(0, 1)
+        probabilities[rejected] = 0.005
+        probabilities[rejected, 10] = 0.95
+        return probabilities
+
+
+def two_touching_rings():
+    frame = np.full((240, 320), 230, np.uint8)
+    cv2.circle(frame, (130, 120), 30, 40, 6)
+    cv2.circle(frame, (190, 120), 30, 40, 6)  # touches the first: one blob, twice as wide as tall
+    return frame
+
+
+def test_a_blob_read_as_not_one_digit_is_cut_and_what_stays_not_a_digit_is_dropped():
+    stand_in = WholeIsNotOneDigit()
+    numbers = read_frame(two_touching_rings(), stand_in)
+    assert stand_in.seen > 3  # the whole blob and runs of pieces between its thinnest columns
+    # Two pieces no wider than a digit read best: each cut costs log-confidence, so not three.
+    assert [n.text for n in numbers] == ["44"]
+    first, second = numbers[0].digits
+    assert abs(second.box[0] - (first.box[0] + first.box[2])) <= 1  # side by side, sharing the cut
+    sure_not = WholeIsNotOneDigit(reject_all=True)  # every crop 0.95 "not one digit", its digits even
+    assert read_frame(two_touching_rings(), sure_not) == []  # too unsure of any digit: below min_confidence
+    assert read_frame(two_touching_rings(), sure_not, PipelineConfig(not_digit=0.9, min_confidence=0.0)) == []
+    assert read_frame(two_touching_rings(), sure_not, PipelineConfig(min_confidence=0.0)) != []
+
+
 def test_scenes_are_reproducible_and_know_their_truth():
     first = make_scene(np.random.default_rng(5))
     second = make_scene(np.random.default_rng(5))
@@ -150,7 +188,7 @@ def test_reads_scene_numbers(classifier, mnist_path):
         read = [n.text for n in read_frame(scene.image, classifier)]
         total += len(scene.texts)
         right += sum(text in read for text in scene.texts)
-    assert right / total >= 0.58  # the shipped model reads 35/55 (0.64) here; issue 4 aims at 0.85
+    assert right / total >= 0.7  # the shipped model reads 43/55 (0.78) here; issue 4 aims at 0.85
 
 
 @needs_model
@@ -159,7 +197,7 @@ def test_reads_single_digit_photos(classifier, mnist_path):
     rng = np.random.default_rng(12)
     right = sum([n.text for n in read_frame(scene.image, classifier)] == scene.texts
                 for scene in (make_single_digit(rng, digits) for _ in range(60)))
-    assert right >= 52  # the shipped model reads 54/60 here; issue 4 aims at 98%
+    assert right >= 50  # the shipped model reads 52/60 here; issue 4 aims at 98%
 
 
 def realdev_rows(name):
@@ -175,7 +213,7 @@ def test_real_single_digit_photos(classifier):
     for row in rows:
         image = cv2.imread(str(REALDEV / "photos_single" / row["file"]), cv2.IMREAD_COLOR)  # honours EXIF
         right += [n.text for n in read_frame(image, classifier)] == [row["label"]]
-    assert right >= 37, f"{right}/40 read as exactly their one digit"  # the shipped model: 38
+    assert right >= 38, f"{right}/40 read as exactly their one digit"  # the shipped model: 39
 
 
 @needs_model

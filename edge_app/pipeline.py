@@ -129,6 +129,25 @@ def even_illumination(grey: np.ndarray, config: PipelineConfig = PipelineConfig(
 
 def threshold(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np.ndarray:
     """Ink mask by hysteresis: weak ink pixels count only where connected to strong ones."""
+    _, labels, _, keep = _hysteresis(flat, config)
+    return keep[labels]
+
+
+def find_ink(flat: np.ndarray, config: PipelineConfig = PipelineConfig()):
+    """threshold() and find_pieces() in one labelling: (labels image, a Blob per piece not a speck, area per label).
+
+    The pieces are the weak-ink components that reach strong ink, so the labels image
+    also holds components that were not kept; a Blob only ever names kept labels.
+    """
+    count, labels, stats, keep = _hysteresis(flat, config)
+    areas = stats[:, cv2.CC_STAT_AREA]
+    pieces = [Blob(tuple(int(v) for v in stats[i, :4]), (i,)) for i in range(1, count)
+              if keep[i] and areas[i] >= config.min_piece_area]
+    return labels, pieces, areas
+
+
+def _hysteresis(flat: np.ndarray, config: PipelineConfig):
+    """Components of the weak-ink mask and which of them reach strong ink: (count, labels, stats, keep)."""
     ink = 255 - flat
     # Noise as the median absolute deviation of the (mostly paper) image, from histograms: fast on uint8.
     middle = _median_uint8(ink)
@@ -136,25 +155,16 @@ def threshold(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np
     high = max(config.high_contrast, config.noise_factor * 2 * noise)
     low = max(config.low_contrast, config.noise_factor * noise)
     weak = (ink >= low).astype(np.uint8)
-    count, labels = cv2.connectedComponents(weak, connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
     keep = np.zeros(count, bool)
     keep[labels[ink >= high]] = True
     keep[0] = False
-    return keep[labels]
+    return count, labels, stats, keep
 
 
 def _median_uint8(image: np.ndarray) -> int:
     counts = np.bincount(image.ravel(), minlength=256)
     return int(np.searchsorted(np.cumsum(counts), (image.size + 1) // 2))
-
-
-def find_pieces(mask: np.ndarray, config: PipelineConfig = PipelineConfig()):
-    """Connected ink components: (labels image, a Blob per piece not a speck, ink area per label)."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    areas = stats[:, cv2.CC_STAT_AREA]
-    pieces = [Blob(tuple(int(v) for v in stats[i, :4]), (i,)) for i in range(1, count)
-              if areas[i] >= config.min_piece_area]
-    return labels, pieces, areas
 
 
 def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:
@@ -203,7 +213,7 @@ def drop_non_digits(blobs: list[Blob], frame_shape, areas,
                     config: PipelineConfig = PipelineConfig()) -> list[Blob]:
     """Keep blobs that could be digits: not specks, frame-border blobs, paper edges, lines or solid smudges.
 
-    `areas[label]` is the ink area of each component label (find_pieces gives it).
+    `areas[label]` is the ink area of each component label (find_ink gives it).
     """
     height, width = frame_shape[:2]
     kept = []
@@ -260,8 +270,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
 def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig) -> list[Digit] | None:
     """Digits in a grey frame at working size; None when only border-touching blobs (or none) were found."""
     flat = even_illumination(grey, config)
-    mask = threshold(flat, config)
-    labels, pieces, areas = find_pieces(mask, config)
+    labels, pieces, areas = find_ink(flat, config)
     inside = [p for p in pieces if not _touches_border(p.box, grey.shape)]
     blobs = drop_non_digits(join_pieces(inside, config), grey.shape, areas, config)
     if not blobs:

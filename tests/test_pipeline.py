@@ -13,6 +13,7 @@ from edge_app.pipeline import (
     PipelineConfig,
     drop_non_digits,
     even_illumination,
+    find_ink,
     group_numbers,
     join_pieces,
     read_frame,
@@ -71,6 +72,25 @@ def test_threshold_keeps_faint_parts_of_strong_strokes_only():
     mask = threshold(flat)
     assert mask[40, 31] and mask[70, 31]
     assert not mask[30, 71]
+
+
+def test_find_ink_gives_the_components_of_the_threshold_mask():
+    rng = np.random.default_rng(5)
+    flat = np.clip(rng.normal(250, 3, (200, 300)), 0, 255).astype(np.uint8)
+    cv2.line(flat, (20, 20), (20, 90), 60, 3)  # strong strokes, one with a faint tail
+    cv2.line(flat, (20, 90), (60, 150), 215, 3)
+    cv2.circle(flat, (150, 80), 30, 70, 4)
+    cv2.line(flat, (220, 30), (280, 60), 215, 3)  # faint only: not ink
+    flat[170:172, 250:252] = 40  # a speck
+    count, _, stats, _ = cv2.connectedComponentsWithStats(threshold(flat).astype(np.uint8), connectivity=8)
+    expected = sorted((tuple(int(v) for v in stats[i, :4]), int(stats[i, 4])) for i in range(1, count)
+                      if stats[i, 4] >= PipelineConfig().min_piece_area)
+    labels, pieces, areas = find_ink(flat)
+    assert sorted((p.box, int(areas[p.labels[0]])) for p in pieces) == expected
+    assert len(expected) == 2  # the stroke with its tail, and the ring
+    for piece in pieces:
+        x, y, w, h = piece.box
+        assert (labels[y:y + h, x:x + w] == piece.labels[0]).sum() == areas[piece.labels[0]]
 
 
 def test_threshold_of_blank_noisy_paper_is_empty():

@@ -288,9 +288,21 @@ def server(make_app):
     """The app in a real waitress server on a free loopback port."""
     app = make_app()
     server = make_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
+    closing = threading.Event()
+
+    def run():
+        try:
+            server.run()
+        except OSError:
+            # Closing the sockets from this thread can break the loop's select() in its own
+            # (EBADF); `serve` stops from its own thread instead, on Ctrl-C.
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}", server.effective_port
+    closing.set()
     server.close()
     thread.join(timeout=10)
 

@@ -407,8 +407,6 @@ def _cut_columns(labels: np.ndarray, blob: Blob, config: PipelineConfig) -> list
     the even cuts stand in for.
     """
     x, y, w, h = blob.box
-    if w <= config.split_aspect * h:
-        return [0, w]
     columns = _blob_mask(labels, blob, blob.box).sum(axis=0).astype(np.float32)
     smooth = np.convolve(columns, np.ones(3, np.float32) / 3, mode="same")
     inner = np.arange(1, w - 1)

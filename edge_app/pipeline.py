@@ -2,11 +2,11 @@
 
 One pure function per stage, so each can be tested alone:
 
-    grey -> even out illumination -> threshold -> ink components -> join broken
+    grey -> even out illumination -> threshold and ink components -> join broken
     pieces -> drop what is not a digit -> normalise (edge_app.preprocess) ->
-    classify every crop of the frame in one batched call (splitting wide blobs
-    when they read better as two or three digits) -> reject low confidence ->
-    group into numbers by line and gap, in reading order.
+    classify every blob in one batched call -> cut the wide blobs that do not
+    read as one digit and read the cuts in a second call, keeping the best path
+    -> reject low confidence -> group into numbers by line and gap, in reading order.
 
     from edge_app.pipeline import read_frame
     numbers = read_frame(frame_bgr, classifier)

@@ -44,9 +44,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
     run = commands.add_parser("run", help="read numbers live from a camera, video, images or the demo",
                               description=run_doc(), formatter_class=HelpFormatter)
-    run.add_argument("--source", default=None,
-                     help="demo, picamera, a camera index (0), a video file or URL, an image, folder or glob "
-                          "(default: picamera on a Raspberry Pi, else camera 0)")
+    _add_source_options(run, "demo, picamera, a camera index (0), a video file or URL, an image, folder or glob "
+                             "(default: picamera on a Raspberry Pi, else camera 0)")
     run.add_argument("--max-frames", type=_positive(int), default=None, help="stop after N frames")
     run.add_argument("--duration", type=_positive(float), default=None, help="stop after S seconds")
     run.add_argument("--display", action=argparse.BooleanOptionalAction, default=None,
@@ -54,23 +53,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     run.add_argument("--json", action="store_true", help="one JSON object per frame on stdout")
     run.add_argument("--save-video", metavar="FILE", default=None, help="write the annotated video (.mp4, .avi)")
     run.add_argument("--save-frames", metavar="DIR", default=None, help="write annotated frames as JPEG")
-    run.add_argument("--roi", type=_roi, default=None, metavar="X,Y,W,H", help="read only inside this region")
-    run.add_argument("--seed", type=int, default=0, help="seed of the demo's scenes")
-    run.add_argument("--mnist", default=None, help="MNIST for the demo's digits (default: $MNIST_PATH, "
-                     "then Keras's cache, else the built-in stroke font)")
     _add_model_options(run)
 
     from edge_app import serve as web
     serve = commands.add_parser("serve", help="web page and JSON API: live view, photo upload, drawing pad",
                                 description=serve_doc(), formatter_class=HelpFormatter)
-    serve.add_argument("--source", default=None,
-                       help="as for run (default: picamera on a Raspberry Pi, else camera 0; when neither "
-                            "gives frames the page says so and uploads still work)")
+    _add_source_options(serve, "as for run (default: picamera on a Raspberry Pi, else camera 0; when neither "
+                               "gives frames the page says so and uploads still work)")
     serve.add_argument("--live", action=argparse.BooleanOptionalAction, default=True,
                        help="read the source for the live view (--no-live: uploads and drawing only)")
-    serve.add_argument("--roi", type=_roi, default=None, metavar="X,Y,W,H", help="read only inside this region")
-    serve.add_argument("--seed", type=int, default=0, help="seed of the demo's scenes")
-    serve.add_argument("--mnist", default=None, help="MNIST for the demo's digits (as for run)")
     serve.add_argument("--host", default=web.DEFAULT_HOST,
                        help="address to listen on; 0.0.0.0 opens it to every network the device is on")
     serve.add_argument("--port", type=_port, default=web.DEFAULT_PORT, help="TCP port (0: any free one)")
@@ -133,6 +124,15 @@ def run_doc() -> str:
 def serve_doc() -> str:
     from edge_app import serve
     return serve.__doc__
+
+
+def _add_source_options(parser, source_help: str) -> None:
+    """The frame source and what shapes it, shared by `run` and `serve`."""
+    parser.add_argument("--source", default=None, help=source_help)
+    parser.add_argument("--roi", type=_roi, default=None, metavar="X,Y,W,H", help="read only inside this region")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the demo's scenes")
+    parser.add_argument("--mnist", default=None, help="MNIST for the demo's digits (default: $MNIST_PATH, "
+                        "then Keras's cache, else the built-in stroke font)")
 
 
 def _add_model_options(parser) -> None:

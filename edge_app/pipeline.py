@@ -23,6 +23,8 @@ from edge_app.preprocess import normalize_digit
 BORDER_MARGIN = 2  # pixels: a blob this close to the frame's edge touches it
 BORDER_SHARE = 0.005  # ... or this share of the longer side, if more
 EVEN_CUTS = (1 / 3, 1 / 2, 2 / 3)  # shares of a wide blob's width always tried as cuts
+MAX_RULE_SLOPE = 0.1  # rise over run: a ruled line is within about 6 degrees of the page's axes
+RULE_COVER = 0.6  # share of a rule's minimum length that must be ink: a row of digits' tops is not a rule
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class PipelineConfig:
     crop_pad: float = 0.15  # margin of paper added, as a share of the longer side, to re-read a crop
     background_side: int = 256  # pixels: the illumination estimate is made at this size
     background_kernel: float = 1 / 12  # closing kernel, as a share of the longer side: wider than any stroke
+    rule_run: float = 0.06  # share of the frame's width (height): straight runs of ink this long may be ruling ...
+    rule_length: float | None = 0.5  # ... and a chain of them spanning this share of the longer side is a
+    # ruled or grid line; None: never look for rules
+    rule_slack: int = 2  # pixels each side of a rule: lines tilted up to about 5 degrees still count as straight
+    rule_width: float = 0.006  # share of the longer side: rules are at most this thick, digit strokes often more
     high_contrast: float = 45.0  # grey levels below paper: a stroke must reach this somewhere
     low_contrast: float = 22.0  # ... and extends through pixels this dark (hysteresis)
     noise_factor: float = 5.0  # thresholds are at least this many noise deviations
@@ -125,6 +132,88 @@ def even_illumination(grey: np.ndarray, config: PipelineConfig = PipelineConfig(
         paper = cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
     flat = grey.astype(np.float32) * 255.0 / np.maximum(paper.astype(np.float32), 1.0)
     return np.clip(flat, 0, 255).astype(np.uint8)
+
+
+def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np.ndarray:
+    """Paper with the ruled and grid lines of a notebook page taken out; digit strokes that cross them are kept.
+
+    A rule is a chain of straight, thin runs of ink that line up across much of the
+    frame: a digit's stroke is never that long, and a digit crossing a rule only breaks
+    the chain. A pixel on a rule becomes paper unless there is ink just above and below
+    it (left and right, for a vertical rule), which is where a stroke crosses it. Rules
+    are looked for at half size, keeping the darkest pixel of each 2x2, so thin ones
+    survive; a page without rules comes back unchanged.
+    """
+    if config.rule_length is None:
+        return flat
+    half = cv2.erode(flat, np.ones((2, 2), np.uint8))[::2, ::2]
+    widest = max(1, int(np.ceil(config.rule_width * max(half.shape))))  # pixels at half size
+    for axis in (0, 1):  # horizontal rules, then vertical ones on the transposed page
+        small = half if axis == 0 else half.T
+        width = small.shape[1]
+        ink = (small <= 255 - config.low_contrast).astype(np.uint8)
+        # Only ink thin across the rule's direction can be a rule: thick bars and the strokes
+        # crossing a rule are left out here; chaining the runs (_rules) bridges them.
+        thick = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2 * widest + 1, 1), np.uint8))
+        band = cv2.dilate(ink & (1 - thick), np.ones((2 * config.rule_slack + 1, 1), np.uint8))
+        # Close the breaks a grid's crossing lines leave, then keep runs straight for `run` pixels.
+        band = cv2.morphologyEx(band, cv2.MORPH_CLOSE, np.ones((1, 2 * widest + 1), np.uint8))
+        run = max(4, int(config.rule_run * width))
+        straight = cv2.morphologyEx(band, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+        length = config.rule_length * max(half.shape)  # never the height of a strip: a digit spans that
+        if np.count_nonzero(straight.any(axis=0)) < RULE_COVER * length:
+            continue  # not enough straight ink across the page for even one rule
+        on_rule = _rules(straight, length, config.rule_slack + widest, widest + 2)
+        if on_rule is None:
+            continue
+        page = flat if axis == 0 else flat.T
+        on_rule = cv2.resize(on_rule.astype(np.uint8), (page.shape[1], page.shape[0]),
+                             interpolation=cv2.INTER_NEAREST).astype(bool)
+        reach = 2 * widest + 2  # full-size pixels past the rule on either side
+        above = np.vstack([np.full((reach, page.shape[1]), 255, np.uint8), page[:-reach]])
+        below = np.vstack([page[reach:], np.full((reach, page.shape[1]), 255, np.uint8)])
+        cleaned = np.where(on_rule, np.maximum(page, np.minimum(above, below)), page)
+        flat = cleaned if axis == 0 else np.ascontiguousarray(cleaned.T)
+        if axis == 0:
+            half = cv2.erode(flat, np.ones((2, 2), np.uint8))[::2, ::2]
+    return flat
+
+
+def _rules(straight: np.ndarray, length: float, tolerance: float, thickness: int) -> np.ndarray | None:
+    """Where the rules are (None if nowhere): lines `thickness` pixels wide through straight runs
+    that line up, each on the line through the longest of them, and cover most of `length` pixels."""
+    count, labels, stats, centres = cv2.connectedComponentsWithStats(straight, connectivity=8)
+    left, widths = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
+    slope = np.zeros(count)
+    for i in range(1, count):  # from the mean row of each run's first and last columns
+        first = np.flatnonzero(labels[:, left[i]] == i).mean()
+        last = np.flatnonzero(labels[:, left[i] + widths[i] - 1] == i).mean()
+        slope[i] = (last - first) / max(1, widths[i] - 1)
+    groups: list[list[int]] = []
+    for i in sorted(range(1, count), key=lambda i: -widths[i]):
+        for group in groups:
+            seed = group[0]
+            if (abs(slope[i] - slope[seed]) <= MAX_RULE_SLOPE / 2
+                    and abs(centres[seed, 1] + slope[seed] * (centres[i, 0] - centres[seed, 0]) - centres[i, 1])
+                    <= tolerance):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    on_rule = np.zeros_like(straight)
+    for group in groups:
+        ends = (min(left[group]), max(left[group] + widths[group]) - 1)
+        if (abs(slope[group[0]]) > MAX_RULE_SLOPE or widths[group].sum() < RULE_COVER * length
+                or ends[1] - ends[0] < length):
+            continue
+        # The whole rule, through the digits that break it: the pieces between them are too short to find.
+        if len(group) > 1:
+            line = np.polyfit(centres[group, 0], centres[group, 1], 1, w=np.sqrt(widths[group]))
+        else:
+            line = (slope[group[0]], centres[group[0], 1] - slope[group[0]] * centres[group[0], 0])
+        points = [(x, int(round(np.polyval(line, x)))) for x in ends]
+        cv2.line(on_rule, points[0], points[1], 1, thickness)
+    return on_rule.astype(bool) if on_rule.any() else None
 
 
 def threshold(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np.ndarray:
@@ -269,7 +358,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
 
 def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig) -> list[Digit] | None:
     """Digits in a grey frame at working size; None when only border-touching blobs (or none) were found."""
-    flat = even_illumination(grey, config)
+    flat = remove_rules(even_illumination(grey, config), config)
     labels, pieces, areas = find_ink(flat, config)
     inside = [p for p in pieces if not _touches_border(p.box, grey.shape)]
     blobs = drop_non_digits(join_pieces(inside, config), grey.shape, areas, config)

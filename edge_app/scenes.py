@@ -25,6 +25,7 @@ PAPERS = {  # BGR
     "white": (238, 240, 240), "beige": (200, 225, 240), "blue": (240, 215, 190), "yellow": (150, 235, 245),
 }
 INKS = {"black": (30, 30, 30), "blue": (140, 60, 20), "red": (40, 40, 170), "pencil": (110, 110, 110)}
+RULE_INKS = {"blue": (200, 150, 90), "grey": (130, 130, 130), "red": (110, 110, 220)}  # printed notebook lines
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class SceneConfig:
     max_tilt: float = 4.0  # degrees of rotation of the whole sheet
     max_perspective: float = 0.03  # share of the frame each corner may move
     jpeg_quality: tuple[int, int] = (45, 95)
+    rules: float = 0.0  # share of sheets printed with lines, half of them squared (a notebook page)
+    rule_spacing: tuple[int, int] = (24, 60)  # pixels between printed lines
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -174,7 +177,12 @@ def _photograph(ink_alpha, numbers, digits, rng, config):
     if tuple(ink) == INKS["pencil"]:
         ink_alpha = ink_alpha * rng.uniform(0.55, 0.9)  # pencil never gets fully dark
     texture = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 3) * rng.uniform(2, 6)
-    image = paper[None, None, :] * (1 - ink_alpha[..., None]) + ink[None, None, :] * ink_alpha[..., None]
+    image = np.broadcast_to(paper, (h, w, 3)).astype(np.float32)
+    if config.rules and rng.random() < config.rules:
+        rule_alpha = _rules(h, w, rng, config)[..., None]
+        rule_ink = np.array(RULE_INKS[rng.choice(list(RULE_INKS))], np.float32)
+        image = image * (1 - rule_alpha) + rule_ink * rule_alpha
+    image = image * (1 - ink_alpha[..., None]) + ink[None, None, :] * ink_alpha[..., None]
     image += texture[..., None]
 
     ys, xs = np.indices((h, w), dtype=np.float32)
@@ -199,6 +207,19 @@ def _photograph(ink_alpha, numbers, digits, rng, config):
     quality = int(rng.integers(*config.jpeg_quality))
     image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
     return image, numbers, digits
+
+
+def _rules(h, w, rng, config) -> np.ndarray:
+    """The printed lines of a ruled or (half the time) squared page, as alpha in [0, 1]."""
+    alpha = np.zeros((h, w), np.float32)
+    spacing = int(rng.integers(*config.rule_spacing))
+    thickness = int(rng.integers(1, 3))
+    for y in range(int(rng.integers(0, spacing)), h, spacing):
+        cv2.line(alpha, (0, y), (w, y), 1.0, thickness)
+    if rng.random() < 0.5:
+        for x in range(int(rng.integers(0, spacing)), w, spacing):
+            cv2.line(alpha, (x, 0), (x, h), 1.0, thickness)
+    return alpha * rng.uniform(0.4, 0.9)
 
 
 def _camera_matrix(rng, w, h, config):

@@ -36,6 +36,7 @@ class PipelineConfig:
     crop_pad: float = 0.15  # margin of paper added, as a share of the longer side, to re-read a crop
     background_side: int = 256  # pixels: the illumination estimate is made at this size
     background_kernel: float = 1 / 12  # closing kernel, as a share of the longer side: wider than any stroke
+    fill_strokes: bool = True  # see _under_strokes
     rule_run: float = 0.06  # share of the frame's width (height): straight runs of ink this long may be ruling ...
     rule_length: float | None = 0.5  # ... and a chain of them spanning this share of the longer side is a
     # ruled or grid line; None: never look for rules
@@ -128,10 +129,34 @@ def even_illumination(grey: np.ndarray, config: PipelineConfig = PipelineConfig(
     # and keeps the step of a shadow's edge where it is.
     paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
     paper = cv2.GaussianBlur(paper, (0, 0), side / 6)
+    if config.fill_strokes:
+        paper = _under_strokes(small, paper, side, config)
     if scale != 1.0:
         paper = cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
     flat = grey.astype(np.float32) * 255.0 / np.maximum(paper.astype(np.float32), 1.0)
     return np.clip(flat, 0, 255).astype(np.uint8)
+
+
+def _under_strokes(small: np.ndarray, paper: np.ndarray, side: int, config: PipelineConfig) -> np.ndarray:
+    """The paper under marker strokes wider than the closing kernel, which the closing takes for paper.
+
+    Such a stroke shows only its outline after dividing; the outline encloses it, so
+    inside every closed outline (a hole of the ink) the paper is taken from the paper
+    around the ink instead, where that is brighter. A real hole, a 0's, is paper-bright
+    either way.
+    """
+    ink = (small.astype(np.float32) * 255.0 / np.maximum(paper, 1) <= 255 - config.low_contrast).astype(np.uint8)
+    outside = np.pad(ink, 1)  # paper all round, so one fill from a corner reaches all the open paper
+    cv2.floodFill(outside, None, (0, 0), 2)
+    enclosed = outside[1:-1, 1:-1] == 0
+    if not enclosed.any():
+        return paper
+    region = cv2.dilate((enclosed | ink.astype(bool)).astype(np.uint8), np.ones((3, 3), np.uint8))
+    # The mean of the paper pixels nearby (a box filter is fast at any size).
+    weight = cv2.blur((1 - region).astype(np.float32), (2 * side + 1, 2 * side + 1))
+    around = cv2.blur(small.astype(np.float32) * (1 - region), (2 * side + 1, 2 * side + 1)) / np.maximum(weight, 1e-3)
+    around = np.where(weight > 0.05, around, paper)
+    return np.where(enclosed, np.maximum(paper, around), paper).astype(paper.dtype)
 
 
 def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np.ndarray:

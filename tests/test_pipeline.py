@@ -65,6 +65,20 @@ def test_even_illumination_removes_gradient_and_shadow_but_keeps_strokes():
     assert flat[103:107, 50:270].max() < 255 - 2 * PipelineConfig().high_contrast  # still ink, with room
 
 
+def test_even_illumination_keeps_marker_strokes_wider_than_its_kernel_solid():
+    frame = np.linspace(190, 240, 640, dtype=np.float32)[None, :].repeat(480, axis=0)
+    ring = np.zeros((480, 640), np.uint8)
+    cv2.ellipse(ring, (320, 240), (150, 170), 0, 0, 360, 1, 70)  # a 0 in marker, 70 px wide
+    frame[ring.astype(bool)] *= 0.4
+    middle = np.zeros_like(ring)
+    cv2.ellipse(middle, (320, 240), (150, 170), 0, 0, 360, 1, 6)  # the middle of its stroke
+    solid = even_illumination(frame.astype(np.uint8))
+    assert solid[middle.astype(bool)].max() < 255 - 2 * PipelineConfig().high_contrast
+    assert solid[240, 320] >= 245 and solid[20, 20] >= 245  # its hole and the paper stay paper
+    hollow = even_illumination(frame.astype(np.uint8), PipelineConfig(fill_strokes=False))
+    assert np.median(hollow[middle.astype(bool)]) >= 245  # what the closing alone makes of it
+
+
 def test_threshold_keeps_faint_parts_of_strong_strokes_only():
     flat = np.full((100, 100), 255, np.uint8)
     flat[20:60, 30:34] = 150  # strong stroke

@@ -13,6 +13,7 @@ One pure function per stage, so each can be tested alone:
 """
 
 from dataclasses import dataclass
+from statistics import median
 
 import cv2
 import numpy as np
@@ -133,8 +134,8 @@ def even_illumination(grey: np.ndarray, config: PipelineConfig = PipelineConfig(
         paper = _under_strokes(small, paper, side, config)
     if scale != 1.0:
         paper = cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
-    flat = grey.astype(np.float32) * 255.0 / np.maximum(paper.astype(np.float32), 1.0)
-    return np.clip(flat, 0, 255).astype(np.uint8)
+    flat = cv2.divide(grey, np.maximum(paper, 1), scale=255.0, dtype=cv2.CV_32F)
+    return np.minimum(flat, 255.0, out=flat).astype(np.uint8)  # truncated, as the thresholds were tuned
 
 
 def _under_strokes(small: np.ndarray, paper: np.ndarray, side: int, config: PipelineConfig) -> np.ndarray:
@@ -277,7 +278,7 @@ def _hysteresis(flat: np.ndarray, config: PipelineConfig):
 
 
 def _median_uint8(image: np.ndarray) -> int:
-    counts = np.bincount(image.ravel(), minlength=256)
+    counts = cv2.calcHist([image], [0], None, [256], [0, 256]).reshape(-1)
     return int(np.searchsorted(np.cumsum(counts), (image.size + 1) // 2))
 
 
@@ -447,7 +448,7 @@ def group_numbers(digits: list[Digit], config: PipelineConfig = PipelineConfig()
     numbers = []
     for line in sorted(lines, key=lambda ds: min(d.box[1] for d in ds)):
         line.sort(key=lambda d: d.box[0])
-        height = float(np.median([d.box[3] for d in line]))
+        height = float(median(d.box[3] for d in line))
         current = [line[0]]
         for digit in line[1:]:
             previous = current[-1]
@@ -467,8 +468,8 @@ def _number(digits: list[Digit]) -> Number:
 
 
 def _same_line(line: list[Digit], digit: Digit, config: PipelineConfig) -> bool:
-    top = np.median([d.box[1] for d in line])
-    bottom = np.median([d.box[1] + d.box[3] for d in line])
+    top = median(d.box[1] for d in line)
+    bottom = median(d.box[1] + d.box[3] for d in line)
     overlap = min(bottom, digit.box[1] + digit.box[3]) - max(top, digit.box[1])
     return overlap >= config.line_overlap * min(bottom - top, digit.box[3])
 

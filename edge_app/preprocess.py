@@ -44,28 +44,49 @@ def ink_from_paper(grey: np.ndarray, mask: np.ndarray | None = None) -> np.ndarr
     pixels) everything not next to the mask counts as paper, which keeps pieces
     of neighbouring digits that fall inside the crop out of the result.
     """
-    grey = _check_image(grey).astype(np.float32)
+    grey = _check_image(grey)
+    if grey.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 grey crop, got {grey.dtype}")
+    everything = _histogram(grey)
     if mask is not None:
         mask = np.asarray(mask, dtype=bool)
         if mask.shape != grey.shape:
             raise ValueError(f"mask shape {mask.shape} differs from crop shape {grey.shape}")
-        if not mask.any():
-            return np.zeros_like(grey)
-        outside = grey[~mask]
-        paper = float(np.median(outside)) if outside.size >= 10 else float(np.percentile(grey, 90))
-        dark = float(np.percentile(grey[mask], 10))
+        mask8 = mask.astype(np.uint8)
+        digit = _histogram(grey, mask8)
+        if digit.sum() == 0:
+            return np.zeros(grey.shape, np.float32)
+        outside = everything - digit
+        paper = _percentile(outside, 50) if outside.sum() >= 10 else _percentile(everything, 90)
+        dark = _percentile(digit, 10)
     else:
-        paper = float(np.percentile(grey, 90))
-        dark = float(np.percentile(grey, 1))
+        paper = _percentile(everything, 90)
+        dark = _percentile(everything, 1)
     contrast = paper - dark
     if contrast < MIN_CONTRAST:
-        return np.zeros_like(grey)
-    ink = np.clip((paper - grey) / contrast, 0.0, 1.0)
+        return np.zeros(grey.shape, np.float32)
+    ink = (np.float32(paper) - grey.astype(np.float32)) / np.float32(contrast)
+    np.minimum(ink, 1.0, out=ink)
+    np.maximum(ink, 0.0, out=ink)
     if mask is not None:
         # One pixel of margin keeps the anti-aliased rim of the digit's own strokes.
-        near = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        ink[~near] = 0.0
+        ink[cv2.dilate(mask8, np.ones((3, 3), np.uint8)) == 0] = 0.0
     return ink
+
+
+def _histogram(grey: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """How many pixels (under `mask`) have each grey level 0..255."""
+    return cv2.calcHist([grey], [0], mask, [256], [0, 256]).reshape(-1).astype(np.int64)
+
+
+def _percentile(counts: np.ndarray, q: float) -> float:
+    """np.percentile (linear interpolation) of the values a 256-level histogram counts."""
+    total = int(counts.sum())
+    rank = q / 100.0 * (total - 1)
+    below = int(np.floor(rank))
+    cumulative = np.cumsum(counts)
+    low, high = np.searchsorted(cumulative, [below + 1, min(below + 1, total - 1) + 1])
+    return float(low + (high - low) * (rank - below))
 
 
 def normalize_ink(ink: np.ndarray, *, normalize_stroke: bool = True) -> np.ndarray:
@@ -76,10 +97,11 @@ def normalize_ink(ink: np.ndarray, *, normalize_stroke: bool = True) -> np.ndarr
     """
     ink = _check_image(ink)
     ink = ink.astype(np.float32) / 255.0 if ink.dtype == np.uint8 else ink.astype(np.float32)
-    rows, cols = np.nonzero(ink >= INK_THRESHOLD)
+    strong = ink >= INK_THRESHOLD
+    rows, cols = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))
     if rows.size == 0:
         return np.zeros((MNIST_SIZE, MNIST_SIZE), np.uint8)
-    ink = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
 
     ink = _fit(ink, WORK_SIZE)
     if normalize_stroke:
@@ -169,13 +191,13 @@ def _normalize_stroke(ink: np.ndarray, target: float) -> np.ndarray:
 def _place_by_centre_of_mass(box: np.ndarray) -> np.ndarray:
     """Put a <=20x20 ink image (0..1) into 28x28 with its centre of mass at the centre."""
     h, w = box.shape
-    total = float(box.sum())
-    ys, xs = np.indices(box.shape)
-    cy = float((ys * box).sum()) / total
-    cx = float((xs * box).sum()) / total
+    rows, cols = box.sum(axis=1, dtype=np.float64), box.sum(axis=0, dtype=np.float64)
+    total = float(rows.sum())
+    cy = float(rows @ np.arange(h)) / total
+    cx = float(cols @ np.arange(w)) / total
     centre = MNIST_SIZE / 2.0  # MNIST puts the centre of mass at pixel (14, 14)
-    top = int(np.clip(round(centre - cy), 0, MNIST_SIZE - h))
-    left = int(np.clip(round(centre - cx), 0, MNIST_SIZE - w))
-    out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
-    out[top:top + h, left:left + w] = box
-    return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
+    top = min(max(round(centre - cy), 0), MNIST_SIZE - h)
+    left = min(max(round(centre - cx), 0), MNIST_SIZE - w)
+    out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.uint8)
+    out[top:top + h, left:left + w] = cv2.convertScaleAbs(box, alpha=255.0)  # rounds half to even, saturates
+    return out

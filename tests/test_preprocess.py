@@ -166,3 +166,13 @@ def test_model_input_scaling():
     assert batch.shape == (1, 2, 2, 1) and batch.dtype == np.float32
     assert batch.max() == 1.0 and batch.min() == 0.0
     assert to_model_input(np.zeros((28, 28), np.uint8)).shape == (1, 28, 28, 1)
+
+
+def test_histogram_percentile_matches_numpy():
+    from edge_app.preprocess import _histogram, _percentile
+    rng = np.random.default_rng(0)
+    for size in (1, 2, 7, 100, 4001):
+        values = rng.integers(0, 256, size=size).astype(np.uint8)
+        counts = _histogram(values.reshape(1, -1))
+        for q in (0, 1, 10, 50, 90, 100):
+            assert _percentile(counts, q) == pytest.approx(float(np.percentile(values, q)), abs=1e-9)

@@ -51,6 +51,7 @@ class BenchSettings:
     mnist_limit: int | None = None  # MNIST test digits to classify, the first ones; None: all 10,000
     scenes: int = 200  # camera-like 640x480 scenes, the same for every model
     seed: int = 0  # of the scenes: one np.random.default_rng(seed) draws them all, one after another
+    ruled: float = 0.0  # share of the scenes on ruled or squared notebook paper
     threads: tuple[int, ...] = field(default_factory=default_threads)  # interpreter threads timed
     mnist_batch: int = 250  # digits per interpreter call for MNIST accuracy (untimed)
     latency_warmup: int = 20  # batch-1 calls run and thrown away before timing
@@ -160,7 +161,7 @@ def write_scenes(folder: Path, settings: BenchSettings, digits: DigitSource, pro
     rng = np.random.default_rng(settings.seed)
     truths = []
     for i in progress.track("making scenes", range(settings.scenes), settings.scenes):
-        scene = make_scene(rng, digits)
+        scene = make_scene(rng, digits, SceneConfig(rules=settings.ruled))
         ok, png = cv2.imencode(".png", scene.image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
         if not ok:
             raise OSError(f"cannot encode scene {i} as PNG")
@@ -454,6 +455,7 @@ def collect(models: list[Path], settings: BenchSettings, mnist: str | None = Non
         "agreement_reference": next((row["file"] for row in rows if _is_reference(row)), None),
         "scenes": settings.scenes,
         "scene_seed": settings.seed,
+        "scene_ruled": settings.ruled,
         "scene_size": [SceneConfig().width, SceneConfig().height],
         "scene_digits": digits.name,
         "scene_numbers": sum(len(scene["numbers"]) for scene in scenes),

@@ -50,7 +50,7 @@ def markdown(report: dict) -> str:
     lines = [
         f"Machine: {describe(report['machine'])}",
         f"Data: {mnist}; {data['scenes']} scenes of {'x'.join(map(str, data['scene_size']))} "
-        f"(seed {data['scene_seed']}, digits from the "
+        f"(seed {data['scene_seed']}, {data.get('scene_ruled', 0.0):.0%} on ruled paper, digits from the "
         f"{data['scene_digits']}, {data['scene_numbers']} numbers, {data['scene_true_digits']} digits). "
         f"Timings with {threads} interpreter thread(s), warm-up excluded.",
         "",
@@ -149,7 +149,7 @@ COMPARE_FIELDS = ("size_bytes", "mnist_accuracy", "agreement_with_float32", "sce
                   "throughput_per_s", "frame_ms_p50", "peak_rss_mb")
 
 
-COMPARE_DATA = ("mnist_images", "scenes", "scene_seed", "scene_digits")  # runs on different data differ
+COMPARE_DATA = ("mnist_images", "scenes", "scene_seed", "scene_ruled", "scene_digits")  # runs on different data differ
 COMPARE_SETTINGS = ("threads", "quick")
 
 

@@ -165,6 +165,8 @@ def _add_bench_parser(commands) -> None:
     parser.add_argument("--scenes", type=_positive(int), default=None,
                         help=f"camera-like scenes (default: {full.scenes}, {quick.scenes} with --quick)")
     parser.add_argument("--seed", type=int, default=full.seed, help="seed of the scenes")
+    parser.add_argument("--ruled", type=_probability, default=full.ruled, metavar="SHARE",
+                        help="share of the scenes on ruled or squared notebook paper")
     parser.add_argument("--mnist", default=None,
                         help="MNIST (default: $MNIST_PATH, then Keras's cache; never downloaded)")
     parser.add_argument("--mnist-limit", type=_positive(int), default=None, metavar="N",
@@ -266,7 +268,7 @@ def _bench(args) -> int:
         except benchreport.BenchError as error:
             return fail(PROG, str(error))
         return 0
-    settings = bench.bench_settings(quick=args.quick, scenes=args.scenes, seed=args.seed,
+    settings = bench.bench_settings(quick=args.quick, scenes=args.scenes, seed=args.seed, ruled=args.ruled,
                                     mnist_limit=args.mnist_limit, threads=args.threads)
     models = [Path(m) for m in args.models] if args.models else bench.default_models(default_model().parent)
     if not models:

@@ -16,14 +16,14 @@ from edge_app.bench import SceneCounts, bench_settings, match_digits
 from edge_app.benchplot import nice_ticks
 from edge_app.benchreport import REQUIRED_FIELDS
 from edge_app.machine import cpu_model, peak_rss_mb
-from edge_app.scenes import DigitSource, make_scene
+from edge_app.scenes import DigitSource, SceneConfig, make_scene
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 FLOAT32, INT8 = MODELS / "digits_float32.tflite", MODELS / "digits_int8.tflite"
 needs_models = pytest.mark.skipif(not (FLOAT32.is_file() and INT8.is_file()),
                                   reason="no shipped models yet: run `make models`")
-MNIST_LIMIT, SCENES, SEED = 200, 3, 5  # a tiny subset: the command runs in seconds
+MNIST_LIMIT, SCENES, SEED, RULED = 200, 3, 5, 0.5  # a tiny subset: the command runs in seconds
 MACHINE_KEYS = {"cpu", "cores", "arch", "os", "python", "runtime", "numpy", "opencv", "date"}
 
 
@@ -107,13 +107,14 @@ def test_a_spawned_child_reports_its_own_peak_memory_not_its_parents():
 
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory, mnist_path):
-    """One run on float32, int8 and a broken file: 200 MNIST digits, 3 scenes, 1 and 2 threads, --quick timings."""
+    """One run on float32, int8 and a broken file: 200 MNIST digits, 3 scenes (half on ruled paper), 1 and 2
+    threads, --quick timings."""
     out = tmp_path_factory.mktemp("bench")
     broken = out / "digits_broken.tflite"
     broken.write_bytes(b"not a flatbuffer at all")
     result = run_bench("--models", str(FLOAT32), str(broken), str(INT8), "--quick", "--mnist", str(mnist_path),
                        "--mnist-limit", str(MNIST_LIMIT), "--scenes", str(SCENES), "--seed", str(SEED),
-                       "--threads", "1", "2", "--out", str(out / "out"))
+                       "--ruled", str(RULED), "--threads", "1", "2", "--out", str(out / "out"))
     report = json.loads((out / "out" / "bench.json").read_text())
     return result, report, out / "out"
 
@@ -126,6 +127,7 @@ def test_bench_json_holds_every_figure_and_the_machine(small_run):
     assert {"machine", "models"} <= set(report) and MACHINE_KEYS <= set(report["machine"])
     assert report["machine"]["cores"] >= 1 and report["machine"]["runtime"].startswith(("ai-edge-litert", "tflite"))
     assert report["data"]["mnist_images"] == MNIST_LIMIT and report["data"]["scenes"] == SCENES
+    assert report["data"]["scene_ruled"] == RULED and "50% on ruled paper" in result.stdout
     assert report["data"]["scene_digits"] == "MNIST test set"
     float32, broken, int8 = report["models"]
     assert [float32["variant"], broken["variant"], int8["variant"]] == ["float32", "digits_broken", "int8"]
@@ -179,7 +181,7 @@ def test_scene_figures_agree_with_an_independent_count(small_run, mnist):
     classifier = Classifier(INT8, num_threads=1)
     true_digits = read_digits = numbers = exact = 0
     for _ in range(SCENES):
-        scene = make_scene(rng, digits)
+        scene = make_scene(rng, digits, SceneConfig(rules=RULED))
         read = read_frame(scene.image, classifier)
         true_digits += sum(len(text) for text in scene.texts)
         read_digits += sum(len(number.digits) for number in read)

@@ -24,7 +24,8 @@ from edge_app.preprocess import normalize_digit
 BORDER_MARGIN = 2  # pixels: a blob this close to the frame's edge touches it
 BORDER_SHARE = 0.005  # ... or this share of the longer side, if more
 EVEN_CUTS = (1 / 3, 1 / 2, 2 / 3)  # shares of a wide blob's width always tried as cuts
-MAX_RULE_SLOPE = 0.1  # rise over run: a ruled line is within about 6 degrees of the page's axes
+MAX_RULE_SLOPE = 0.2  # rise over run: a ruled line is within about 11 degrees of the page's axes
+RULE_SLOPE_MATCH = 0.05  # runs on one rule differ this little in slope
 RULE_COVER = 0.6  # share of a rule's minimum length that must be ink: a row of digits' tops is not a rule
 
 
@@ -219,7 +220,7 @@ def _rules(straight: np.ndarray, length: float, tolerance: float, thickness: int
     for i in sorted(range(1, count), key=lambda i: -widths[i]):
         for group in groups:
             seed = group[0]
-            if (abs(slope[i] - slope[seed]) <= MAX_RULE_SLOPE / 2
+            if (abs(slope[i] - slope[seed]) <= RULE_SLOPE_MATCH
                     and abs(centres[seed, 1] + slope[seed] * (centres[i, 0] - centres[seed, 0]) - centres[i, 1])
                     <= tolerance):
                 group.append(i)

@@ -114,11 +114,11 @@ def test_threshold_of_blank_noisy_paper_is_empty():
     assert threshold(flat).sum() == 0
 
 
-def ruled_page(grid=False):
-    """A notebook page, 480x640, tilted 3 degrees, with a thick digit-like stroke crossing three rules."""
+def ruled_page(grid=False, tilt=3.0):
+    """A notebook page, 480x640, tilted `tilt` degrees, with a thick digit-like stroke crossing its rules."""
     page = np.full((480, 640), 250, np.uint8)
-    rise = int(round(640 * np.tan(np.deg2rad(3))))
-    for y in range(30, 440, 40):  # each rule whole inside the page
+    rise = int(round(640 * np.tan(np.deg2rad(tilt))))
+    for y in range(30, 440 - rise, 40):  # each rule whole inside the page
         cv2.line(page, (0, y), (639, y + rise), 170, 2)
     if grid:
         for x in range(60, 640, 40):
@@ -127,9 +127,9 @@ def ruled_page(grid=False):
     return page
 
 
-@pytest.mark.parametrize("grid", [False, True])
-def test_remove_rules_takes_out_the_lines_of_a_notebook_page_but_not_a_stroke_crossing_them(grid):
-    page = ruled_page(grid)
+@pytest.mark.parametrize("grid, tilt", [(False, 3.0), (True, 3.0), (False, 9.0)])
+def test_remove_rules_takes_out_the_lines_of_a_notebook_page_but_not_a_stroke_crossing_them(grid, tilt):
+    page = ruled_page(grid, tilt)
     clean = remove_rules(page)
     stroke = np.zeros_like(page)
     cv2.line(stroke, (305, 100), (330, 315), 1, 9)

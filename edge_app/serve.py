@@ -324,7 +324,7 @@ def command(args, classifier, prog: str) -> int:
             log(f"{prog}: no live view: {error}")
     options = ServeOptions(max_upload_bytes=int(args.max_upload_mb * MB),
                            max_pixels=int(args.max_megapixels * 1_000_000), save_uploads=args.save_uploads,
-                           roi=args.roi, source_error=source_error)
+                           roi=args.roi, source_error=source_error, replay_fps=args.replay_fps or None)
     log(f"model {classifier.describe()}")
     _give_back_large_blocks()
     from edge_app.webapp import create_app, serve, stop_app

@@ -335,6 +335,7 @@ def run_cli(*args, **kwargs):
 @pytest.mark.parametrize("args, fragment", [
     (["--port", "70000"], "between 0 and 65535"),
     (["--max-upload-mb", "0"], "must be positive"),
+    (["--replay-fps", "-1"], "between 0 and 1000"),
     (["--source", "absent.mp4"], "source not found"),
     (["--model", "setup.cfg"], "not a loadable"),
 ])
@@ -354,14 +355,22 @@ def test_cli_serve_without_the_web_extra_says_how_to_install_it():
 
 
 def test_cli_serve_runs_and_stops_on_ctrl_c():
-    process = subprocess.Popen([sys.executable, "-m", "edge_app", "serve", "--source", "demo", "--port", "0"],
-                               stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    process = subprocess.Popen([sys.executable, "-m", "edge_app", "serve", "--source", "demo", "--port", "0",
+                                "--replay-fps", "5"], stderr=subprocess.PIPE, text=True, cwd=ROOT)
     lines = []
     threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True).start()
     try:
         line = wait_for(lambda: next((line for line in lines if "serving on" in line), None), timeout=60)
         port = int(line.split(":")[2].split("/")[0])
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+        def frame():
+            connection.request("GET", "/api/readings")
+            return json.loads(connection.getresponse().read())["frame"]
+
+        first = wait_for(frame, timeout=60)
+        time.sleep(2.0)
+        assert frame() - first <= 2 * 5 + 2  # paced at 5 frames a second (the default, 15, would give 30)
         connection.request("GET", "/stream.mjpg")
         stream = connection.getresponse()
         assert stream.status == 200 and stream.read(7) == b"--frame"  # a viewer is watching when Ctrl-C comes

@@ -42,7 +42,7 @@ class PipelineConfig:
     rule_run: float = 0.06  # share of the frame's width (height): straight runs of ink this long may be ruling ...
     rule_length: float | None = 0.5  # ... and a chain of them spanning this share of the longer side is a
     # ruled or grid line; None: never look for rules
-    rule_slack: int = 2  # pixels each side of a rule: lines tilted up to about 5 degrees still count as straight
+    rule_slack: int = 2  # pixels each side of a rule at half size: runs tilted up to about 10 degrees stay straight
     rule_width: float = 0.006  # share of the longer side: rules are at most this thick, digit strokes often more
     high_contrast: float = 45.0  # grey levels below paper: a stroke must reach this somewhere
     low_contrast: float = 22.0  # ... and extends through pixels this dark (hysteresis)

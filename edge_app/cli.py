@@ -62,7 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                                "gives frames the page says so and uploads still work)")
     serve.add_argument("--live", action=argparse.BooleanOptionalAction, default=True,
                        help="read the source for the live view (--no-live: uploads and drawing only)")
-    serve.add_argument("--replay-fps", type=_at_least_zero, default=web.REPLAY_FPS,
+    serve.add_argument("--replay-fps", type=_frame_rate, default=web.REPLAY_FPS,
                        help="pace of the demo, a video or images in the live view (0: as fast as they are read); "
                             "a camera sets its own")
     serve.add_argument("--host", default=web.DEFAULT_HOST,
@@ -107,7 +107,7 @@ def _in_range(kind, low, high):
 
 _probability = _in_range(float, 0.0, 1.0)
 _port = _in_range(int, 0, 65535)
-_at_least_zero = _in_range(float, 0.0, 1000.0)
+_frame_rate = _in_range(float, 0.0, 1000.0)
 
 
 def _roi(text: str) -> tuple[int, int, int, int]:

@@ -175,6 +175,7 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) ->
         return flat
     half = cv2.erode(flat, np.ones((2, 2), np.uint8))[::2, ::2]
     widest = max(1, int(np.ceil(config.rule_width * max(half.shape))))  # pixels at half size
+    length = config.rule_length * max(half.shape)  # never the height of a strip: a digit spans that
     for axis in (0, 1):  # horizontal rules, then vertical ones on the transposed page
         small = half if axis == 0 else half.T
         width = small.shape[1]
@@ -187,7 +188,6 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) ->
         band = cv2.morphologyEx(band, cv2.MORPH_CLOSE, np.ones((1, 2 * widest + 1), np.uint8))
         run = max(4, int(config.rule_run * width))
         straight = cv2.morphologyEx(band, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
-        length = config.rule_length * max(half.shape)  # never the height of a strip: a digit spans that
         if np.count_nonzero(straight.any(axis=0)) < RULE_COVER * length:
             continue  # not enough straight ink across the page for even one rule
         on_rule = _rules(straight, length, config.rule_slack + widest, widest + 2)

@@ -87,7 +87,9 @@ class DigitSource:
         else:
             image = self.images[rng.choice(self.by_label[value])]
         rows, cols = np.nonzero(image > 40)
-        return image[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+        # One pixel of the strokes' soft rim kept all round: cut off, the strokes would end square once enlarged.
+        image = np.pad(image, 1)
+        return image[rows.min():rows.max() + 3, cols.min():cols.max() + 3]
 
 
 def make_scene(rng: np.random.Generator, digits: DigitSource | None = None,
@@ -142,7 +144,10 @@ def _ink(image: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray
     pen = int(rng.integers(-1, 2)) * max(1, height // 30)
     if pen:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (abs(pen) + 1, abs(pen) + 1))
-        alpha = cv2.dilate(alpha, kernel) if pen > 0 else cv2.erode(alpha, kernel)
+        if pen > 0:  # a broader pen: room around the ink, or the strokes end square at the image's edges
+            alpha = cv2.dilate(cv2.copyMakeBorder(alpha, pen, pen, pen, pen, cv2.BORDER_CONSTANT, value=0), kernel)
+        else:
+            alpha = cv2.erode(alpha, kernel)
     return np.clip(alpha * 1.3, 0.0, 1.0)  # MNIST's soft rim becomes a solid stroke
 
 

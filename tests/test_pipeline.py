@@ -264,7 +264,7 @@ def test_reads_scene_numbers(classifier, mnist_path):
         read = [n.text for n in read_frame(scene.image, classifier)]
         total += len(scene.texts)
         right += sum(text in read for text in scene.texts)
-    assert right / total >= 0.7  # the shipped model reads 44/55 (0.80) here; issue 4 aims at 0.85
+    assert right / total >= 0.7  # the shipped model reads 49/56 (0.88) here; issue 4 aims at 0.85
 
 
 @needs_model
@@ -273,7 +273,7 @@ def test_reads_single_digit_photos(classifier, mnist_path):
     rng = np.random.default_rng(12)
     right = sum([n.text for n in read_frame(scene.image, classifier)] == scene.texts
                 for scene in (make_single_digit(rng, digits) for _ in range(60)))
-    assert right >= 52  # the shipped model reads 55/60 here; issue 4 aims at 98%
+    assert right >= 52  # the shipped model reads 57/60 here; issue 4 aims at 98%
 
 
 @needs_model
@@ -292,8 +292,8 @@ def test_reads_numbers_and_digits_on_ruled_and_squared_paper(classifier, mnist_p
 
     numbers, total, singles = read(PipelineConfig())
     numbers_kept, _, singles_kept = read(PipelineConfig(rule_length=None))
-    assert numbers >= 9 and singles >= 23  # the shipped model: 11/31 numbers, 25/30 digits
-    assert numbers >= numbers_kept + 6 and singles >= singles_kept + 6  # without the rules taken out: 1 and 15
+    assert numbers >= 9 and singles >= 21  # the shipped model: 11/31 numbers, 23/30 digits
+    assert numbers >= numbers_kept + 6 and singles >= singles_kept + 6  # without the rules taken out: 1 and 16
 
 
 def realdev_rows(name):

@@ -59,6 +59,7 @@ class PipelineConfig:
     join_small: float = 0.6  # a piece shorter than this share of a neighbour it touches is part of it
     join_touch: float = 0.1  # "touches": within this share of the neighbour's height
     min_relative_height: float = 0.25  # blobs shorter than this share of the tallest are specks
+    max_stroke_fill: float = 0.5  # a piece filling more of its box than this is solid, not strokes
     split_aspect: float = 0.8  # blobs wider than this many heights may be several touching digits ...
     max_cuts: int = 4  # ... cut at up to this many columns of least ink, and evenly ...
     min_cut_spacing: float = 0.15  # ... at least this many heights apart and from the ends
@@ -363,11 +364,12 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
     if frame.size == 0:
         return []
     grey, scale = shrink(to_grey(frame), config.work_side)
-    if max(grey.shape) < config.min_side:
+    small = max(grey.shape) < config.min_side  # no camera's frame: a scan, or a crop of a digit or number
+    if small:
         scale = config.min_side / max(grey.shape)
         size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC)
-    digits = _read_grey(grey, classifier, config)
+    digits = _read_grey(grey, classifier, config, small)
     if digits is None:
         # Nothing digit-like apart from blobs cut by the border: the frame may be a crop
         # of a digit or a number (a scan, a photo filled by one digit). Read it again
@@ -383,16 +385,30 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
     return group_numbers(digits, config)
 
 
-def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig) -> list[Digit] | None:
-    """Digits in a grey frame at working size; None when only border-touching blobs (or none) were found."""
+def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool = False) -> list[Digit] | None:
+    """Digits in a grey frame at working size; None when only border-touching blobs (or none) were found,
+    or, in a `crop` (a small image: a scan), when a stroke cut by the border dwarfs all the blobs inside."""
     flat = remove_rules(even_illumination(grey, config), config)
     labels, pieces, areas = find_ink(flat, config)
     inside = [p for p in pieces if not _touches_border(p.box, grey.shape)]
     blobs = drop_non_digits(join_pieces(inside, config), grey.shape, areas, config)
-    if not blobs:
+    if not blobs or (crop and _cut_stroke_dominates(pieces, blobs, areas, grey.shape, config)):
         return None
     digits = classify_blobs(flat, labels, blobs, classifier, config)
     return [d for d in digits if d.confidence >= config.min_confidence]
+
+
+def _cut_stroke_dominates(pieces: list[Blob], blobs: list[Blob], areas, frame_shape, config: PipelineConfig) -> bool:
+    """Whether a stroke-like piece cut by the frame's border dwarfs every blob inside, which
+    would be specks beside it: the frame is then a tight crop of a digit, its loose bits inside.
+    Solid pieces (a scan's dark margin) are not strokes."""
+    tallest = max(blob.box[3] for blob in blobs)
+    for piece in pieces:
+        x, y, w, h = piece.box
+        if (_touches_border(piece.box, frame_shape) and config.min_relative_height * h > tallest
+                and areas[piece.labels[0]] <= config.max_stroke_fill * w * h):
+            return True
+    return False
 
 
 def classify_blobs(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifier,

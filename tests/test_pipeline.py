@@ -337,6 +337,15 @@ def tight_crop(image, margin):
 
 
 @needs_model
+def test_a_tight_crop_with_a_loose_speck_inside_is_read_whole(classifier, mnist):
+    """A scan cropped to the ink: the border cuts the 6 and a speck of its ink lies loose inside.
+    The speck is tiny beside the cut stroke, so the crop is read again with paper around it."""
+    (_, _), (x_test, y_test) = mnist
+    assert y_test[22] == 6
+    assert [n.text for n in read_frame(255 - tight_crop(x_test[22], 0), classifier)] == ["6"]
+
+
+@needs_model
 @pytest.mark.parametrize("name, make", [
     ("28x28 as MNIST", lambda image: image),
     ("cropped to the ink", lambda image: tight_crop(image, 0)),
@@ -347,4 +356,4 @@ def test_scanned_digits_dark_on_white(classifier, mnist, name, make):
     (_, _), (x_test, y_test) = mnist
     right = sum([n.text for n in read_frame(255 - make(image), classifier)] == [str(label)]
                 for image, label in zip(x_test[:300], y_test[:300], strict=True))
-    assert right >= 288, f"{name}: {right}/300"  # 96%; the shipped model reads 293-298; issue 4 aims at 98%
+    assert right >= 291, f"{name}: {right}/300"  # 97%; the shipped model reads 297-300; issue 4 aims at 98%

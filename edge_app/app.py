@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edge_app.blobcache import BlobCache
 from edge_app.fileio import atomic_path
 from edge_app.pipeline import Number, PipelineConfig, read_frame, scale_number
 from edge_app.tracking import Stabilizer
@@ -71,7 +72,7 @@ def run(source, classifier, options: RunOptions | None = None, config: PipelineC
     """The main loop. `out` gets the JSON lines and readings; `log` the notes (default stderr)."""
     options, config = options or RunOptions(), config or PipelineConfig()
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    stabilizer = Stabilizer()
+    stabilizer, cache = Stabilizer(), BlobCache()
     summary = RunSummary()
     video = _VideoOutput(options.save_video, getattr(source, "fps", None) or VIDEO_FPS)
     if options.save_frames:
@@ -84,7 +85,7 @@ def run(source, classifier, options: RunOptions | None = None, config: PipelineC
     try:
         for frame in _until_interrupted(source):
             tick = time.perf_counter()
-            stable = read_stable(frame, classifier, stabilizer, config, options.roi)
+            stable = read_stable(frame, classifier, stabilizer, config, options.roi, cache)
             summary.frame_ms.append((time.perf_counter() - tick) * 1000)
             summary.frames += 1
             texts = [n.text for n in stable]
@@ -134,9 +135,9 @@ def _until_interrupted(source):
 
 
 def read_stable(frame, classifier, stabilizer: Stabilizer, config: PipelineConfig,
-                roi: tuple[int, int, int, int] | None = None) -> list[Number]:
+                roi: tuple[int, int, int, int] | None = None, cache: BlobCache | None = None) -> list[Number]:
     """One frame through the pipeline and the stabilizer: each number with its voted text."""
-    numbers = read_frame(frame.image, classifier, config, roi)
+    numbers = read_frame(frame.image, classifier, config, roi, cache)
     return [dataclasses.replace(number, text=text) for text, number in stabilizer.update(numbers)]
 
 

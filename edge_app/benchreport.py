@@ -19,10 +19,11 @@ from edge_app.machine import describe
 # The figures every bench.json model object holds; other tools read these names.
 REQUIRED_FIELDS = ("variant", "file", "size_bytes", "mnist_accuracy", "agreement_with_float32",
                    "scene_digit_accuracy", "scene_number_accuracy", "latency_ms_p50", "latency_ms_p95",
-                   "throughput_per_s", "frame_ms_p50", "peak_rss_mb")
+                   "throughput_per_s", "frame_ms_p50", "video_frame_ms_p50", "peak_rss_mb")
 # The timing figures, measured once per thread count; the top level holds the first thread count's.
 TIMING_FIELDS = ("num_threads", "load_ms", "latency_ms_p50", "latency_ms_p95", "throughput_per_s",
-                 "frame_ms_p50", "frame_ms_p95", "peak_rss_mb", "opencv_threads")
+                 "frame_ms_p50", "frame_ms_p95", "video_frame_ms_p50", "video_frame_ms_p95", "peak_rss_mb",
+                 "opencv_threads")
 
 
 class BenchError(Exception):
@@ -56,21 +57,22 @@ def markdown(report: dict) -> str:
         "",
         "| model | variant | size | MNIST | agrees with float32 | scene digits found | precision | scene digits "
         f"right | numbers exact | load ms | latency p50 ms | p95 ms | digits/s at batch "
-        f"{settings['throughput_batch']} | frame p50 ms | peak MB |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"{settings['throughput_batch']} | frame p50 ms | steady video frame p50 ms | peak MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in report["models"]:
         size = "—" if row["size_bytes"] is None else f"{row['size_bytes'] / 1024:,.1f} KB"
         head = [f"`{row['file']}`", row["variant"], size]
         if row["error"]:
-            cells = head + [f"error: {row['error']}"] + [""] * 11
+            cells = head + [f"error: {row['error']}"] + [""] * 12
         else:
             cells = head + [_pct(row.get("mnist_accuracy")), _pct(row.get("agreement_with_float32")),
                             _pct(row.get("scene_digit_recall"), 1), _pct(row.get("scene_digit_precision"), 1),
                             _pct(row.get("scene_digit_accuracy"), 1), _pct(row.get("scene_number_accuracy"), 1),
                             _per_threads(row, "load_ms", 0), _per_threads(row, "latency_ms_p50", 3),
                             _per_threads(row, "latency_ms_p95", 3), _per_threads(row, "throughput_per_s", 0),
-                            _per_threads(row, "frame_ms_p50", 1), _per_threads(row, "peak_rss_mb", 0)]
+                            _per_threads(row, "frame_ms_p50", 1), _per_threads(row, "video_frame_ms_p50", 1),
+                            _per_threads(row, "peak_rss_mb", 0)]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     lines += ["", f"Timing cells: {threads} thread(s). " + changes_line(report)]
     return "\n".join(lines)
@@ -146,7 +148,7 @@ def _png(image: np.ndarray) -> bytes:
 
 COMPARE_FIELDS = ("size_bytes", "mnist_accuracy", "agreement_with_float32", "scene_digit_accuracy",
                   "scene_number_accuracy", "num_threads", "load_ms", "latency_ms_p50", "latency_ms_p95",
-                  "throughput_per_s", "frame_ms_p50", "peak_rss_mb")
+                  "throughput_per_s", "frame_ms_p50", "video_frame_ms_p50", "peak_rss_mb")
 
 
 COMPARE_DATA = ("mnist_images", "scenes", "scene_seed", "scene_ruled", "scene_digits")  # runs on different data differ

@@ -18,6 +18,7 @@ from statistics import median
 import cv2
 import numpy as np
 
+from edge_app.blobcache import BlobCache
 from edge_app.classifier import NOT_DIGIT, NUM_CLASSES
 from edge_app.preprocess import normalize_digit
 
@@ -354,8 +355,11 @@ def drop_non_digits(blobs: list[Blob], frame_shape, areas,
 
 
 def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineConfig(),
-               roi: tuple[int, int, int, int] | None = None) -> list[Number]:
-    """The whole pipeline on one frame (BGR or grey): numbers in reading order, boxes in frame pixels."""
+               roi: tuple[int, int, int, int] | None = None, cache: BlobCache | None = None) -> list[Number]:
+    """The whole pipeline on one frame (BGR or grey): numbers in reading order, boxes in frame pixels.
+    Frames of one video may share a `cache` (edge_app.blobcache) to reuse the readings of unchanged blobs."""
+    if cache is not None:
+        cache.next_frame()
     offset = (0, 0)
     if roi is not None:
         x, y, w, h = roi
@@ -369,7 +373,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         scale = config.min_side / max(grey.shape)
         size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC)
-    digits = _read_grey(grey, classifier, config, small)
+    digits = _read_grey(grey, classifier, config, small, cache)
     if digits is None:
         # Nothing digit-like apart from blobs cut by the border: the frame may be a crop
         # of a digit or a number (a scan, a photo filled by one digit). Read it again
@@ -385,7 +389,8 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
     return group_numbers(digits, config)
 
 
-def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool = False) -> list[Digit] | None:
+def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool = False,
+               cache: BlobCache | None = None) -> list[Digit] | None:
     """Digits in a grey frame at working size; None when only border-touching blobs (or none) were found,
     or, in a `crop` (a small image: a scan), when a stroke cut by the border dwarfs all the blobs inside."""
     flat = remove_rules(even_illumination(grey, config), config)
@@ -394,7 +399,7 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
     blobs = drop_non_digits(join_pieces(inside, config), grey.shape, areas, config)
     if not blobs or (crop and _cut_stroke_dominates(pieces, blobs, areas, grey.shape, config)):
         return None
-    digits = classify_blobs(flat, labels, blobs, classifier, config)
+    digits = classify_blobs(flat, labels, blobs, classifier, config, cache)
     return [d for d in digits if d.confidence >= config.min_confidence]
 
 
@@ -412,8 +417,32 @@ def _cut_stroke_dominates(pieces: list[Blob], blobs: list[Blob], areas, frame_sh
 
 
 def classify_blobs(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifier,
-                   config: PipelineConfig = PipelineConfig()) -> list[Digit]:
+                   config: PipelineConfig = PipelineConfig(), cache: BlobCache | None = None) -> list[Digit]:
     """Normalise and classify every blob, then cut the wide ones that do not read as one digit.
+
+    With a `cache` (live video), a blob still as it was in a recent frame takes the
+    reading made then, moved with it, and is not classified again.
+    """
+    digits, unread = [], []
+    for blob in blobs:
+        found = None if cache is None else cache.find(flat, blob.box)
+        if found is None:
+            unread.append(blob)
+            continue
+        (x, y, _, _), reading = found
+        dx, dy = blob.box[0] - x, blob.box[1] - y
+        digits.extend(Digit(d.digit, d.confidence, (d.box[0] + dx, d.box[1] + dy, d.box[2], d.box[3]))
+                      for d in reading)
+    for blob, reading in zip(unread, _classify(flat, labels, unread, classifier, config), strict=True):
+        if cache is not None:
+            cache.keep(flat, blob.box, reading)
+        digits.extend(reading)
+    return digits
+
+
+def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifier,
+              config: PipelineConfig) -> list[list[Digit]]:
+    """The digits read in each blob.
 
     Two batched classifier calls: every blob whole, then the segments of the wide
     blobs not read confidently whole (`sure_whole`). A wide blob may be several
@@ -440,8 +469,9 @@ def classify_blobs(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], clas
         plans.append((len(cuts), segments))
     if crops:
         probabilities = np.concatenate([probabilities, classifier.predict(np.stack(crops))])
-    digits = []
+    readings = []
     for count, segments in plans:
+        digits = []
         for _, _, i, box in _best_path(count, segments, probabilities, config):
             if (config.not_digit is not None and len(probabilities[i]) > NUM_CLASSES
                     and probabilities[i, NOT_DIGIT] >= config.not_digit):
@@ -449,7 +479,8 @@ def classify_blobs(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], clas
             # Confidence in the digit given that it is one: MNIST's odd writers keep theirs.
             digit = probabilities[i, :NUM_CLASSES]
             digits.append(Digit(int(digit.argmax()), float(digit.max() / max(digit.sum(), 1e-9)), box))
-    return digits
+        readings.append(digits)
+    return readings
 
 
 def group_numbers(digits: list[Digit], config: PipelineConfig = PipelineConfig()) -> list[Number]:

@@ -31,6 +31,7 @@ from pathlib import Path
 import cv2
 
 from edge_app.app import draw_frame, read_stable, reading
+from edge_app.blobcache import BlobCache
 from edge_app.fileio import atomic_write_bytes
 from edge_app.imageio import ImageError, declared_size, decode_picture, image_format, jpeg_truncated
 from edge_app.pipeline import PipelineConfig, read_frame
@@ -126,7 +127,7 @@ class LiveView:
             self._thread.join(timeout=5.0)
 
     def _run(self) -> None:
-        stabilizer = Stabilizer()
+        stabilizer, cache = Stabilizer(), BlobCache()
         paced = not getattr(self.source, "live", False) and self.options.replay_fps
         interval = 1.0 / self.options.replay_fps if paced else 0.0
         due = time.perf_counter()
@@ -135,7 +136,7 @@ class LiveView:
                 if self._stopped:
                     break
                 tick = time.perf_counter()
-                numbers = read_stable(frame, self.classifier, stabilizer, self.config, self.options.roi)
+                numbers = read_stable(frame, self.classifier, stabilizer, self.config, self.options.roi, cache)
                 ms = (time.perf_counter() - tick) * 1000
                 with self._condition:
                     self._ticks.append(tick)

@@ -139,6 +139,7 @@ def test_bench_json_holds_every_figure_and_the_machine(small_run):
         assert all(row[name] == row["by_threads"][0][name] for name in ("latency_ms_p50", "frame_ms_p50"))
         assert 0 < row["latency_ms_p50"] <= row["latency_ms_p95"] and row["throughput_per_s"] > 0
         assert 5 < row["peak_rss_mb"] < 2000 and row["frame_ms_p50"] > 0
+        assert 0 < row["video_frame_ms_p50"] <= row["video_frame_ms_p95"]
     assert set(REQUIRED_FIELDS) <= set(broken) and broken["error"] and "not a loadable" in broken["error"]
     assert broken["mnist_accuracy"] is None and broken["latency_ms_p50"] is None and broken["by_threads"] == []
     assert "digits_broken.tflite, 1 thread: failed" in result.stderr

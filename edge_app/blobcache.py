@@ -1,0 +1,70 @@
+"""Readings of the last frames' blobs, for live video, where most blobs stay as they were.
+
+Classifying a frame's blobs is most of the pipeline's time. A camera held over a
+page sees the same digits frame after frame, shaken by a pixel or two, so a blob
+whose box barely moved and whose ink looks the same as a blob read in a recent
+frame takes that reading again. A reading is kept for at most `max_age` frames
+from when it was made, so even a change too small to notice is read within that
+many frames; a new stroke changes a blob's box or its look and is read at once.
+
+    cache = BlobCache()
+    numbers = read_frame(frame, classifier, cache=cache)  # one cache per video stream
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MAX_AGE = 15  # frames a reading is reused for, at most: half a second at 30 fps
+THUMB = 8  # pixels: a blob's ink is compared as a THUMB x THUMB thumbnail
+MAX_SHIFT = 0.1  # share of a blob's height its edges may move, at least 2 pixels ...
+MIN_SHIFT = 2
+MAX_CHANGE = 12.0  # ... and grey levels its thumbnail may differ by on average
+
+
+@dataclass
+class _Entry:
+    box: tuple[int, int, int, int]
+    thumb: np.ndarray
+    value: object
+    made: int  # the frame the reading was made in
+
+
+class BlobCache:
+    def __init__(self, max_age: int = MAX_AGE):
+        self.max_age = max_age
+        self.frame = 0
+        self._entries: list[_Entry] = []
+        self._kept: list[_Entry] = []
+
+    def next_frame(self) -> None:
+        """Start a frame: what was found or read in the last one is what the next one can reuse."""
+        self.frame += 1
+        self._entries = [e for e in self._kept if self.frame - e.made < self.max_age]
+        self._kept = []
+
+    def find(self, image: np.ndarray, box) -> tuple[tuple[int, int, int, int], object] | None:
+        """A recent reading of this blob of `image` (the frame's grey ink): (its box then, the reading), or None.
+        A reading found is kept for the next frame."""
+        thumb = _thumbnail(image, box)
+        x, y, w, h = box
+        shift = max(MIN_SHIFT, MAX_SHIFT * h)
+        for entry in self._entries:
+            ex, ey, ew, eh = entry.box
+            if (abs(ex - x) <= shift and abs(ey - y) <= shift and abs(ex + ew - x - w) <= shift
+                    and abs(ey + eh - y - h) <= shift
+                    and float(np.mean(np.abs(entry.thumb - thumb))) <= MAX_CHANGE):
+                self._entries.remove(entry)
+                self._kept.append(entry)
+                return entry.box, entry.value
+        return None
+
+    def keep(self, image: np.ndarray, box, value) -> None:
+        """Remember a reading made in this frame."""
+        self._kept.append(_Entry(tuple(box), _thumbnail(image, box), value, self.frame))
+
+
+def _thumbnail(image: np.ndarray, box) -> np.ndarray:
+    x, y, w, h = box
+    return cv2.resize(image[y:y + h, x:x + w], (THUMB, THUMB), interpolation=cv2.INTER_AREA).astype(np.float32)

@@ -1,0 +1,87 @@
+"""Readings reused across video frames: only for blobs still as they were, and never for long."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge_app.blobcache import BlobCache
+from edge_app.pipeline import read_frame
+from edge_app.scenes import make_scene
+
+INT8 = Path(__file__).resolve().parent.parent / "models" / "digits_int8.tflite"
+BOX = (40, 30, 30, 50)
+
+
+def page_with_bar(left=50):
+    page = np.full((120, 160), 250, np.uint8)
+    cv2.line(page, (left, 35), (left + 5, 75), 20, 6)
+    return page
+
+
+def test_a_blob_found_again_slightly_moved_takes_its_reading():
+    cache = BlobCache()
+    cache.next_frame()
+    assert cache.find(page_with_bar(), BOX) is None
+    cache.keep(page_with_bar(), BOX, "seven")
+    cache.next_frame()
+    moved = (41, 29, 30, 51)
+    assert cache.find(page_with_bar(51), moved) == (BOX, "seven")
+    cache.next_frame()  # still there in the frame after: it was found, so it was kept
+    assert cache.find(page_with_bar(51), moved) == (BOX, "seven")
+
+
+def test_a_changed_or_moved_blob_is_read_again():
+    cache = BlobCache()
+    cache.next_frame()
+    cache.keep(page_with_bar(), BOX, "one")
+    cache.next_frame()
+    crossed = page_with_bar()
+    cv2.line(crossed, (42, 50), (68, 50), 20, 4)  # a bar across the same box: a 1 become a 7
+    assert cache.find(crossed, BOX) is None
+    assert cache.find(page_with_bar(60), (50, 30, 30, 50)) is None  # ten pixels to the right
+
+
+def test_a_reading_is_reused_for_at_most_max_age_frames_and_only_while_seen():
+    cache = BlobCache(max_age=3)
+    cache.next_frame()
+    cache.keep(page_with_bar(), BOX, "one")
+    for _ in range(2):
+        cache.next_frame()
+        assert cache.find(page_with_bar(), BOX) is not None
+    cache.next_frame()
+    assert cache.find(page_with_bar(), BOX) is None  # three frames old: read again
+    cache.keep(page_with_bar(), BOX, "one")
+    cache.next_frame()
+    cache.next_frame()  # a frame without it
+    assert cache.find(page_with_bar(), BOX) is None
+
+
+class CountingClassifier:
+    def __init__(self, inner):
+        self.inner, self.crops = inner, 0
+
+    def predict(self, digits):
+        self.crops += len(digits)
+        return self.inner.predict(digits)
+
+
+@pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
+def test_video_of_a_steady_page_reads_the_same_with_far_fewer_crops_classified():
+    from edge_app.classifier import Classifier
+    scene = make_scene(np.random.default_rng(4))
+    rng = np.random.default_rng(0)
+    frames = [cv2.warpAffine(scene.image, np.float32([[1, 0, dx], [0, 1, dy]]), (640, 480),
+                             borderMode=cv2.BORDER_REPLICATE) for dx, dy in rng.normal(0, 1.0, (10, 2))]
+    fresh, cached = CountingClassifier(Classifier(INT8)), CountingClassifier(Classifier(INT8))
+    cache = BlobCache()
+    plain = [[n.text for n in read_frame(frame, fresh)] for frame in frames]
+    reused = [[n.text for n in read_frame(frame, cached, cache=cache)] for frame in frames]
+    assert plain[0] and reused[0] == plain[0]  # the first frame is read in full either way
+    agree = sum(a == b for a, b in zip(plain, reused, strict=True))
+    assert agree >= 8, (plain, reused)  # where a shaken frame is read differently, the cache may keep the first
+    assert cached.crops < 0.4 * fresh.crops, (cached.crops, fresh.crops)
+    other = make_scene(np.random.default_rng(5))  # a new page in front of the camera is read in full
+    assert [n.text for n in read_frame(other.image, cached, cache=cache)] == \
+        [n.text for n in read_frame(other.image, fresh)]

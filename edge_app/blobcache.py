@@ -18,8 +18,8 @@ import numpy as np
 
 MAX_AGE = 15  # frames a reading is reused for, at most: half a second at 30 fps
 THUMB = 8  # pixels: a blob's ink is compared as a THUMB x THUMB thumbnail
-MAX_SHIFT = 0.1  # share of a blob's height its edges may move, at least 2 pixels ...
-MIN_SHIFT = 2
+MAX_SHIFT = 0.1  # share of a blob's height each of its edges may move ...
+MIN_SHIFT = 2  # ... or this many pixels, if more ...
 MAX_CHANGE = 12.0  # ... and grey levels its thumbnail may differ by on average
 
 

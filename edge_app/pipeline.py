@@ -395,25 +395,24 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
     or, in a `crop` (a small image: a scan), when a stroke cut by the border dwarfs all the blobs inside."""
     flat = remove_rules(even_illumination(grey, config), config)
     labels, pieces, areas = find_ink(flat, config)
-    inside = [p for p in pieces if not _touches_border(p.box, grey.shape)]
+    inside, cut = [], []  # pieces clear of the frame's border, and pieces it cuts
+    for piece in pieces:
+        (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)
     blobs = drop_non_digits(join_pieces(inside, config), grey.shape, areas, config)
-    if not blobs or (crop and _cut_stroke_dominates(pieces, blobs, areas, grey.shape, config)):
+    if not blobs or (crop and _cut_stroke_dominates(cut, blobs, areas, config)):
         return None
     digits = classify_blobs(flat, labels, blobs, classifier, config, cache)
     return [d for d in digits if d.confidence >= config.min_confidence]
 
 
-def _cut_stroke_dominates(pieces: list[Blob], blobs: list[Blob], areas, frame_shape, config: PipelineConfig) -> bool:
-    """Whether a stroke-like piece cut by the frame's border dwarfs every blob inside, which
-    would be specks beside it: the frame is then a tight crop of a digit, its loose bits inside.
+def _cut_stroke_dominates(cut: list[Blob], blobs: list[Blob], areas, config: PipelineConfig) -> bool:
+    """Whether a stroke-like piece cut by the frame's border (one of `cut`) dwarfs every blob inside,
+    which would be specks beside it: the frame is then a tight crop of a digit, its loose bits inside.
     Solid pieces (a scan's dark margin) are not strokes."""
     tallest = max(blob.box[3] for blob in blobs)
-    for piece in pieces:
-        x, y, w, h = piece.box
-        if (_touches_border(piece.box, frame_shape) and config.min_relative_height * h > tallest
-                and areas[piece.labels[0]] <= config.max_stroke_fill * w * h):
-            return True
-    return False
+    return any(config.min_relative_height * piece.box[3] > tallest
+               and areas[piece.labels[0]] <= config.max_stroke_fill * piece.box[2] * piece.box[3]
+               for piece in cut)
 
 
 def classify_blobs(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifier,

@@ -32,7 +32,7 @@ from edge_app.machine import machine_info, peak_rss_mb
 from edge_app.manifest import MANIFEST_FILE, find_entry
 from edge_app.mnist import MnistError, load_mnist
 from edge_app.pipeline import read_frame
-from edge_app.scenes import DigitSource, SceneConfig, make_scene
+from edge_app.scenes import DigitSource, SceneConfig, make_scene, shake
 from edge_app.strokefont import draw
 
 REFERENCE_VARIANT = "float32"  # agreement is counted against this variant's predictions
@@ -286,8 +286,7 @@ def _video_frame_ms(classifier, job: Job, progress: Progress) -> np.ndarray:
         scene = cv2.imread(str(Path(job.folder) / _scene_name(i)))
         cache = BlobCache()
         for dx, dy in rng.normal(0, 1.0, (VIDEO_HOLD, 2)):
-            frame = cv2.warpAffine(scene, np.float32([[1, 0, dx], [0, 1, dy]]), scene.shape[1::-1],
-                                   borderMode=cv2.BORDER_REPLICATE)
+            frame = shake(scene, dx, dy)
             start = time.perf_counter()
             read_frame(frame, classifier, cache=cache)
             times.append(time.perf_counter() - start)

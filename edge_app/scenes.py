@@ -131,6 +131,12 @@ def make_single_digit(rng: np.random.Generator, digits: DigitSource | None = Non
     return Scene(image, numbers, digit_boxes)
 
 
+def shake(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """The image moved by (dx, dy) pixels, as a camera held over the page moves between frames."""
+    return cv2.warpAffine(image, np.float32([[1, 0, dx], [0, 1, dy]]), image.shape[1::-1],
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
 def _random_number(rng: np.random.Generator, config: SceneConfig) -> str:
     length = int(rng.integers(1, config.max_digits + 1))
     return "".join(str(d) for d in rng.integers(0, 10, size=length))

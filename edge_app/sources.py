@@ -62,7 +62,7 @@ class DemoSource:
         self.digits = DigitSource.find(mnist)
 
     def __iter__(self) -> Iterator[Frame]:
-        from edge_app.scenes import make_scene
+        from edge_app.scenes import make_scene, shake
         rng = np.random.default_rng(self.seed)
         started = time.perf_counter()
         index = 0
@@ -70,9 +70,7 @@ class DemoSource:
             scene = make_scene(rng, self.digits)
             for _ in range(self.hold):
                 dx, dy = rng.normal(0, 1.0, size=2)
-                shake = np.float32([[1, 0, dx], [0, 1, dy]])
-                image = cv2.warpAffine(scene.image, shake, scene.image.shape[1::-1], borderMode=cv2.BORDER_REPLICATE)
-                yield Frame(image, index, time.perf_counter() - started, truth=scene.numbers)
+                yield Frame(shake(scene.image, dx, dy), index, time.perf_counter() - started, truth=scene.numbers)
                 index += 1
 
     def close(self) -> None:

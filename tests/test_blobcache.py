@@ -8,7 +8,7 @@ import pytest
 
 from edge_app.blobcache import BlobCache
 from edge_app.pipeline import read_frame
-from edge_app.scenes import make_scene
+from edge_app.scenes import make_scene, shake
 
 INT8 = Path(__file__).resolve().parent.parent / "models" / "digits_int8.tflite"
 BOX = (40, 30, 30, 50)
@@ -72,8 +72,7 @@ def test_video_of_a_steady_page_reads_the_same_with_far_fewer_crops_classified()
     from edge_app.classifier import Classifier
     scene = make_scene(np.random.default_rng(4))
     rng = np.random.default_rng(0)
-    frames = [cv2.warpAffine(scene.image, np.float32([[1, 0, dx], [0, 1, dy]]), (640, 480),
-                             borderMode=cv2.BORDER_REPLICATE) for dx, dy in rng.normal(0, 1.0, (10, 2))]
+    frames = [shake(scene.image, dx, dy) for dx, dy in rng.normal(0, 1.0, (10, 2))]
     fresh, cached = CountingClassifier(Classifier(INT8)), CountingClassifier(Classifier(INT8))
     cache = BlobCache()
     plain = [[n.text for n in read_frame(frame, fresh)] for frame in frames]

@@ -47,14 +47,16 @@ class BlobCache:
     def find(self, image: np.ndarray, box) -> tuple[tuple[int, int, int, int], object] | None:
         """A recent reading of this blob of `image` (the frame's grey ink): (its box then, the reading), or None.
         A reading found is kept for the next frame."""
-        thumb = _thumbnail(image, box)
         x, y, w, h = box
         shift = max(MIN_SHIFT, MAX_SHIFT * h)
+        thumb = None  # made only for a blob with a box to match: a new blob's is made once, by keep()
         for entry in self._entries:
             ex, ey, ew, eh = entry.box
-            if (abs(ex - x) <= shift and abs(ey - y) <= shift and abs(ex + ew - x - w) <= shift
-                    and abs(ey + eh - y - h) <= shift
-                    and float(np.mean(np.abs(entry.thumb - thumb))) <= MAX_CHANGE):
+            if (abs(ex - x) > shift or abs(ey - y) > shift or abs(ex + ew - x - w) > shift
+                    or abs(ey + eh - y - h) > shift):
+                continue
+            thumb = _thumbnail(image, box) if thumb is None else thumb
+            if float(np.mean(np.abs(entry.thumb - thumb))) <= MAX_CHANGE:
                 self._entries.remove(entry)
                 self._kept.append(entry)
                 return entry.box, entry.value

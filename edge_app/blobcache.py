@@ -6,6 +6,8 @@ whose box barely moved and whose ink looks the same as a blob read in a recent
 frame takes that reading again. A reading is kept for at most `max_age` frames
 from when it was made, so even a change too small to notice is read within that
 many frames; a new stroke changes a blob's box or its look and is read at once.
+The readings made in one frame (a new page) expire over several frames, not all
+in the same one, so that re-reading them does not stall one frame in every `max_age`.
 
     cache = BlobCache()
     numbers = read_frame(frame, classifier, cache=cache)  # one cache per video stream
@@ -19,16 +21,18 @@ import numpy as np
 MAX_AGE = 15  # frames a reading is reused for, at most: half a second at 30 fps
 THUMB = 8  # pixels: a blob's ink is compared as a THUMB x THUMB thumbnail
 MAX_SHIFT = 0.1  # share of a blob's height each of its edges may move ...
-MIN_SHIFT = 2  # ... or this many pixels, if more ...
+MIN_SHIFT = 4  # ... or this many pixels, if more ...
 MAX_CHANGE = 12.0  # ... and grey levels its thumbnail may differ by on average
+STAGGER = 0.5  # readings live between (1 - STAGGER) x max_age and max_age frames, in turn
 
 
 @dataclass
 class _Entry:
-    box: tuple[int, int, int, int]
-    thumb: np.ndarray
+    read_box: tuple[int, int, int, int]  # the blob's box when it was read
+    box: tuple[int, int, int, int]  # ... and when it was last seen
+    thumb: np.ndarray  # its look when it was read
     value: object
-    made: int  # the frame the reading was made in
+    expires: int  # the first frame it is no longer reused in
 
 
 class BlobCache:
@@ -37,11 +41,12 @@ class BlobCache:
         self.frame = 0
         self._entries: list[_Entry] = []
         self._kept: list[_Entry] = []
+        self._made = 0  # readings kept so far: picks each one's lifetime in turn
 
     def next_frame(self) -> None:
         """Start a frame: what was found or read in the last one is what the next one can reuse."""
         self.frame += 1
-        self._entries = [e for e in self._kept if self.frame - e.made < self.max_age]
+        self._entries = [e for e in self._kept if self.frame < e.expires]
         self._kept = []
 
     def find(self, image: np.ndarray, box) -> tuple[tuple[int, int, int, int], object] | None:
@@ -58,13 +63,16 @@ class BlobCache:
             thumb = _thumbnail(image, box) if thumb is None else thumb
             if float(np.mean(np.abs(entry.thumb - thumb))) <= MAX_CHANGE:
                 self._entries.remove(entry)
+                entry.box = tuple(box)
                 self._kept.append(entry)
-                return entry.box, entry.value
+                return entry.read_box, entry.value
         return None
 
     def keep(self, image: np.ndarray, box, value) -> None:
         """Remember a reading made in this frame."""
-        self._kept.append(_Entry(tuple(box), _thumbnail(image, box), value, self.frame))
+        lifetime = self.max_age - self._made % max(1, int(STAGGER * self.max_age))
+        self._made += 1
+        self._kept.append(_Entry(tuple(box), tuple(box), _thumbnail(image, box), value, self.frame + lifetime))
 
 
 def _thumbnail(image: np.ndarray, box) -> np.ndarray:

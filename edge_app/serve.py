@@ -36,6 +36,7 @@ from edge_app.fileio import atomic_write_bytes
 from edge_app.imageio import ImageError, declared_size, decode_picture, image_format, jpeg_truncated
 from edge_app.pipeline import PipelineConfig, read_frame
 from edge_app.predict import Prediction, full_size
+from edge_app.sources import Paced
 from edge_app.tracking import Stabilizer
 
 MB = 1 << 20  # bytes in the megabyte of --max-upload-mb
@@ -112,6 +113,8 @@ class LiveView:
 
     def start(self) -> "LiveView":
         if self.source is not None and self._thread is None:
+            if not getattr(self.source, "live", False) and self.options.replay_fps:
+                self.source = Paced(self.source, self.options.replay_fps)  # played as a camera gives frames
             self._thread = threading.Thread(target=self._run, name="live-view", daemon=True)
             self._thread.start()
         return self
@@ -128,9 +131,6 @@ class LiveView:
 
     def _run(self) -> None:
         stabilizer, cache = Stabilizer(), BlobCache()
-        paced = not getattr(self.source, "live", False) and self.options.replay_fps
-        interval = 1.0 / self.options.replay_fps if paced else 0.0
-        due = time.perf_counter()
         try:
             for frame in self.source:
                 if self._stopped:
@@ -147,9 +147,6 @@ class LiveView:
                     self._frame_ms, self._image, self._sequence = ms, image, self._sequence + 1
                     self._state, self._error = "live", None
                     self._condition.notify_all()
-                    if interval:
-                        due = max(due + interval, time.perf_counter())  # behind: no catching up
-                        self._condition.wait_for(lambda: self._stopped, due - time.perf_counter())
         except Exception as error:  # a source or driver can raise anything: the page says so, uploads go on
             reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             self.log(f"live source failed: {reason}")

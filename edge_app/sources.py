@@ -217,6 +217,64 @@ class LatestFrameReader:
             self._thread.join(timeout=2.0)
 
 
+class Paced:
+    """A file or demo source played as a live camera at `fps`: read in its own thread, newest frame kept.
+
+    Making a frame (drawing a demo scene, decoding video) then overlaps processing,
+    and a reader slower than `fps` skips frames as it would a camera's, instead of
+    slowing the replay. Ends when the source does.
+    """
+
+    live = True
+
+    def __init__(self, source, fps: float):
+        self.source, self.interval = source, 1.0 / fps
+        self._condition = threading.Condition()
+        self._latest: Frame | None = None
+        self._sequence = 0
+        self._ended = self._stopped = False
+        self._error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, name="paced-source", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        due = time.perf_counter()
+        try:
+            for frame in self.source:
+                with self._condition:
+                    if self._condition.wait_for(lambda: self._stopped, due - time.perf_counter()):
+                        return
+                    self._latest, self._sequence = frame, self._sequence + 1
+                    self._condition.notify_all()
+                due = max(due + self.interval, time.perf_counter())  # late: no catching up
+        except Exception as error:  # handed to the reader, which reports it
+            self._error = error
+        finally:
+            with self._condition:
+                self._ended = True
+                self._condition.notify_all()
+
+    def __iter__(self) -> Iterator[Frame]:
+        seen = 0
+        while True:
+            with self._condition:
+                self._condition.wait_for(lambda last=seen: self._sequence != last or self._ended or self._stopped)
+                if self._stopped or self._sequence == seen:
+                    if self._error is not None:
+                        raise self._error
+                    return
+                frame, seen = self._latest, self._sequence
+            yield frame
+
+    def close(self) -> None:
+        with self._condition:
+            self._stopped = True
+            self._condition.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=2.0)
+        self.source.close()
+
+
 class PiCamera:
     """A capture-like wrapper of picamera2: read() gives the lores Y plane and the main stream."""
 

@@ -219,6 +219,14 @@ def test_readings_and_stream_of_the_demo(make_app):
     assert live_view(app).viewers == 0
 
 
+def test_a_replayed_source_is_shown_at_its_pace(make_app):
+    app = make_app(DemoSource(seed=3, hold=6), ServeOptions(replay_fps=20))
+    client = app.test_client()
+    wait_for(lambda: (client.get("/api/readings").get_json()["frame"] or 0) >= 25)
+    state = client.get("/api/readings").get_json()
+    assert state["state"] == "live" and 0 < state["fps"] <= 21  # not as fast as it can, as QUICK's test runs
+
+
 def test_viewers_are_capped(make_app, monkeypatch):
     monkeypatch.setattr(web, "MAX_VIEWERS", 1)
     client = make_app(DemoSource(seed=0, hold=2)).test_client()

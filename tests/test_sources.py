@@ -12,8 +12,10 @@ import pytest
 from edge_app import sources
 from edge_app.sources import (
     DemoSource,
+    Frame,
     ImageSource,
     LatestFrameReader,
+    Paced,
     PiCameraSource,
     SourceError,
     VideoSource,
@@ -83,6 +85,51 @@ def test_close_stops_the_reader_thread():
     reader.close()
     assert not reader._thread.is_alive()
     assert list(iter(reader)) == []
+
+
+class Numbered:
+    """A file-like source of `count` numbered frames, then (optionally) a failure."""
+
+    def __init__(self, count, fails=False):
+        self.count, self.fails, self.closed = count, fails, False
+
+    def __iter__(self):
+        for index in range(self.count):
+            yield Frame(np.full((4, 4), index % 256, np.uint8), index, index / 100)
+        if self.fails:
+            raise RuntimeError("disk gone")
+
+    def close(self):
+        self.closed = True
+
+
+def test_paced_source_skips_frames_for_a_slow_reader_as_a_camera_would():
+    paced = Paced(Numbered(40), fps=100)
+    seen = []
+    for frame in paced:
+        seen.append(frame.index)
+        time.sleep(0.04)  # four frame intervals
+    assert seen == sorted(set(seen)) and seen[-1] == 39  # in order, none twice, up to the last
+    assert len(seen) < 25  # a reader that kept up would have seen all 40
+    paced.close()
+    assert paced.source.closed
+
+
+def test_paced_source_keeps_pace_and_ends_with_its_source():
+    started = time.perf_counter()
+    seen = [frame.index for frame in Paced(Numbered(10), fps=50)]
+    assert seen == list(range(10))  # a fast reader misses nothing
+    assert time.perf_counter() - started >= 9 / 50  # ... and gets them no faster than 50 a second
+
+
+def test_paced_source_hands_on_its_failure_and_stops_on_close():
+    with pytest.raises(RuntimeError, match="disk gone"):
+        for _ in Paced(Numbered(3, fails=True), fps=1000):
+            pass
+    endless = Paced(DemoSource(seed=0, hold=1000), fps=1000)
+    next(iter(endless))
+    endless.close()
+    assert not endless._thread.is_alive()
 
 
 def test_picamera_source_with_a_fake_picamera2(monkeypatch):

@@ -63,7 +63,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     serve.add_argument("--live", action=argparse.BooleanOptionalAction, default=True,
                        help="read the source for the live view (--no-live: uploads and drawing only)")
     serve.add_argument("--replay-fps", type=_frame_rate, default=web.REPLAY_FPS,
-                       help="pace of the demo, a video or images in the live view (0: as fast as they are read); "
+                       help="frames per second of the demo, a video or images in the live view, played as a "
+                            "camera gives them: a slow frame skips the next (0: every frame, as fast as read); "
                             "a camera sets its own")
     serve.add_argument("--host", default=web.DEFAULT_HOST,
                        help="address to listen on; 0.0.0.0 opens it to every network the device is on")

@@ -60,6 +60,12 @@ class PipelineConfig:
     join_small: float = 0.6  # a piece shorter than this share of a neighbour it touches is part of it
     join_touch: float = 0.1  # "touches": within this share of the neighbour's height
     min_relative_height: float = 0.25  # blobs shorter than this share of the tallest are specks
+    frame_margin: float = 0.05  # a piece round another, clear of its sides by this share of its size ...
+    frame_min_inner: float = 0.05  # ... and at least this share of its height ...
+    frame_max_inner: float = 0.8  # ... and at most this share of its height and width, is a frame if ...
+    frame_corner: float = 0.03  # ... its hull, simplified within this share of its perimeter, has 4 corners ...
+    frame_band: float = 0.15  # ... at most frame_max_across of its ink lies deeper inside the hull than this
+    frame_max_across: float = 0.1  # share of its smaller side, and the piece it holds does
     max_stroke_fill: float = 0.5  # a piece filling more of its box than this is solid, not strokes
     split_aspect: float = 0.8  # blobs wider than this many heights may be several touching digits ...
     max_cuts: int = 4  # ... cut at up to this many columns of least ink, and evenly ...
@@ -327,6 +333,51 @@ def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -
     return blobs
 
 
+def drop_frames(labels: np.ndarray, pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+    """Drop pieces that are frames round others: the edge of a sheet lying inside the picture,
+    a box drawn round a number.
+
+    A frame holds a piece that could be a digit (not a speck, not a flat bar), clear of
+    its sides and smaller than it, and is an outline with four sides: its convex hull
+    has four corners, its ink lies along that hull, and the piece it holds lies deep
+    inside. A 0 round a speck is rounder; a 2 or a 4 has ink across its hull; a 7's
+    empty corner is outside its hull.
+    """
+    kept = []
+    for piece in pieces:
+        inner = [other.box for other in pieces if _around(piece.box, other.box, config)]
+        if not (inner and _frames(_blob_mask(labels, piece, piece.box), piece.box, inner, config)):
+            kept.append(piece)
+    return kept
+
+
+def _around(outer, inner, config: PipelineConfig) -> bool:
+    x, y, w, h = outer
+    ix, iy, iw, ih = inner
+    margin_x, margin_y = config.frame_margin * w, config.frame_margin * h
+    return (max(config.min_digit_height, config.frame_min_inner * h, iw / 2) <= ih <= config.frame_max_inner * h
+            and iw <= config.frame_max_inner * w
+            and ix >= x + margin_x and ix + iw <= x + w - margin_x
+            and iy >= y + margin_y and iy + ih <= y + h - margin_y)
+
+
+def _frames(mask: np.ndarray, box, inner: list, config: PipelineConfig) -> bool:
+    """Whether the piece `mask` (at `box`) is a four-sided outline with one of the `inner` boxes deep inside it."""
+    mask = mask.astype(np.uint8)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    hull = cv2.convexHull(np.vstack(contours))
+    if len(cv2.approxPolyDP(hull, config.frame_corner * cv2.arcLength(hull, True), True)) > 4:
+        return False
+    inside = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), np.uint8)  # a border outside the hull
+    cv2.fillConvexPoly(inside, hull + 1, 1)
+    depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3)[1:-1, 1:-1]  # pixels from the hull's edge
+    band = config.frame_band * min(mask.shape)
+    if np.count_nonzero(mask & (depth > band)) > config.frame_max_across * np.count_nonzero(mask):
+        return False
+    x, y = box[:2]
+    return any(depth[iy + ih // 2 - y, ix + iw // 2 - x] > band for ix, iy, iw, ih in inner)
+
+
 def drop_non_digits(blobs: list[Blob], frame_shape, areas,
                     config: PipelineConfig = PipelineConfig()) -> list[Blob]:
     """Keep blobs that could be digits: not specks, frame-border blobs, paper edges, lines or solid smudges.
@@ -398,7 +449,7 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
     inside, cut = [], []  # pieces clear of the frame's border, and pieces it cuts
     for piece in pieces:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)
-    blobs = drop_non_digits(join_pieces(inside, config), grey.shape, areas, config)
+    blobs = drop_non_digits(join_pieces(drop_frames(labels, inside, config), config), grey.shape, areas, config)
     if not blobs or (crop and _cut_stroke_dominates(cut, blobs, areas, config)):
         return None
     digits = classify_blobs(flat, labels, blobs, classifier, config, cache)

@@ -4,7 +4,8 @@ The built-in demo shows them, the tests and the benchmark measure the pipeline
 on them. A scene is a sheet of paper (white, beige, blue or yellow, with some
 texture) holding lines of numbers of 1-12 digits in pen, marker or pencil, some
 digits touching, seen under uneven light with a soft shadow, slight perspective
-and rotation, blur, noise and JPEG compression.
+and rotation, blur, noise and JPEG compression; optionally on ruled or squared
+paper (SceneConfig.rules), or lying whole on a table (SceneConfig.table).
 
     scene = make_scene(np.random.default_rng(0), digits=DigitSource.find())
     scene.image      # uint8 BGR (480, 640, 3)
@@ -42,6 +43,7 @@ class SceneConfig:
     jpeg_quality: tuple[int, int] = (45, 95)
     rules: float = 0.0  # share of sheets printed with lines, half of them squared (a notebook page)
     rule_spacing: tuple[int, int] = (24, 60)  # pixels between printed lines
+    table: float = 0.0  # share of photos taken from further away: the whole sheet on a table, its edges in view
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -195,6 +197,9 @@ def _photograph(ink_alpha, numbers, digits, rng, config):
         image = image * (1 - rule_alpha) + rule_ink * rule_alpha
     image = image * (1 - ink_alpha[..., None]) + ink[None, None, :] * ink_alpha[..., None]
     image += texture[..., None]
+    sheet = np.eye(3)
+    if config.table and rng.random() < config.table:
+        image, sheet = _on_table(image, rng)
 
     ys, xs = np.indices((h, w), dtype=np.float32)
     direction = rng.uniform(-1, 1, size=2)
@@ -206,7 +211,7 @@ def _photograph(ink_alpha, numbers, digits, rng, config):
         shadow = cv2.GaussianBlur(shadow, (0, 0), rng.uniform(8, 30)) * rng.uniform(0.2, 0.45)
     image *= (light * (1 - shadow))[..., None]
 
-    matrix = _camera_matrix(rng, w, h, config)
+    matrix = _camera_matrix(rng, w, h, config) @ sheet
     image = cv2.warpPerspective(image, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
     numbers = [(text, _warp_box(box, matrix, w, h)) for text, box in numbers]
     digits = [(value, _warp_box(box, matrix, w, h)) for value, box in digits]
@@ -231,6 +236,19 @@ def _rules(h, w, rng, config) -> np.ndarray:
         for x in range(int(rng.integers(0, spacing)), w, spacing):
             cv2.line(alpha, (x, 0), (x, h), 1.0, thickness)
     return alpha * rng.uniform(0.4, 0.9)
+
+
+def _on_table(image, rng):
+    """The sheet shrunk, turned and moved a little, on a table of any colour: (image, 3x3 matrix of the move)."""
+    h, w = image.shape[:2]
+    move = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-8, 8), rng.uniform(0.75, 0.92))
+    move[:, 2] += rng.uniform(-0.04, 0.04, 2) * (w, h)
+    table = rng.uniform(30, 160, 3).astype(np.float32)
+    grain = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 2) * rng.uniform(5, 20)
+    sheet = cv2.warpAffine(image, move, (w, h))
+    cover = cv2.warpAffine(np.ones((h, w), np.float32), move, (w, h))[..., None]
+    image = sheet * cover + (table + grain[..., None]) * (1 - cover)
+    return image, np.vstack([move, [0, 0, 1]])
 
 
 def _camera_matrix(rng, w, h, config):

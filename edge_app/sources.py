@@ -125,7 +125,27 @@ class VideoSource:
         self.capture.release()
 
 
-class LatestFrameReader:
+class _ReaderThread:
+    """A thread that reads a source for an iterator, and close(), which stops it and waits for it."""
+
+    def _start_thread(self, name: str) -> None:
+        self._condition = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        with self._condition:
+            self._stopped = True
+            self._condition.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=2.0)
+
+
+class LatestFrameReader(_ReaderThread):
     """Reads a live source in its own thread and keeps only the newest frame.
 
     Slow processing then drops frames instead of falling behind. When reading
@@ -137,13 +157,10 @@ class LatestFrameReader:
 
     def __init__(self, open_capture, name: str, log=print, first_frame_timeout: float = FRAME_TIMEOUT):
         self.open_capture, self.name, self.log = open_capture, name, log
-        self._condition = threading.Condition()
         self._latest: np.ndarray | None = None
         self._sequence = 0
-        self._stopped = False
         self._failures = 0
-        self._thread = threading.Thread(target=self._run, name=f"reader-{name}", daemon=True)
-        self._thread.start()
+        self._start_thread(f"reader-{name}")
         with self._condition:
             self._condition.wait_for(lambda: self._latest is not None or self._stopped, first_frame_timeout)
             if self._latest is None:
@@ -209,15 +226,8 @@ class LatestFrameReader:
             yield Frame(image, index, time.perf_counter() - started)
             index += 1
 
-    def close(self) -> None:
-        with self._condition:
-            self._stopped = True
-            self._condition.notify_all()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout=2.0)
 
-
-class Paced:
+class Paced(_ReaderThread):
     """A file or demo source played as a live camera at `fps`: read in its own thread, newest frame kept.
 
     Making a frame (drawing a demo scene, decoding video) then overlaps processing,
@@ -229,13 +239,11 @@ class Paced:
 
     def __init__(self, source, fps: float):
         self.source, self.interval = source, 1.0 / fps
-        self._condition = threading.Condition()
         self._latest: Frame | None = None
         self._sequence = 0
-        self._ended = self._stopped = False
+        self._ended = False
         self._error: Exception | None = None
-        self._thread = threading.Thread(target=self._run, name="paced-source", daemon=True)
-        self._thread.start()
+        self._start_thread("paced-source")
 
     def _run(self) -> None:
         due = time.perf_counter()
@@ -267,11 +275,7 @@ class Paced:
             yield frame
 
     def close(self) -> None:
-        with self._condition:
-            self._stopped = True
-            self._condition.notify_all()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout=2.0)
+        super().close()
         self.source.close()
 
 

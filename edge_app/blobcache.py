@@ -23,7 +23,7 @@ THUMB = 8  # pixels: a blob's ink is compared as a THUMB x THUMB thumbnail
 MAX_SHIFT = 0.1  # share of a blob's height each of its edges may move ...
 MIN_SHIFT = 4  # ... or this many pixels, if more ...
 MAX_CHANGE = 12.0  # ... and grey levels its thumbnail may differ by on average
-STAGGER = 0.5  # readings live between (1 - STAGGER) x max_age and max_age frames, in turn
+STAGGER = 0.5  # readings live max_age, max_age - 1, ... frames in turn, over this share of max_age: 15 down to 9
 
 
 @dataclass

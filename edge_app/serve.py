@@ -38,6 +38,7 @@ from edge_app.pipeline import PipelineConfig, read_frame
 from edge_app.predict import Prediction, full_size
 from edge_app.sources import Paced
 from edge_app.tracking import Stabilizer
+from edge_app.worker import LatestWorker
 
 MB = 1 << 20  # bytes in the megabyte of --max-upload-mb
 DEFAULT_HOST = "127.0.0.1"  # this machine only: a device on a shared network is not opened by default
@@ -91,9 +92,12 @@ class _Serialized:
 
 
 class LiveView:
-    """Runs a frame source through the pipeline in its own thread, keeping the latest frame and readings.
+    """Shows a frame source in its own thread, with the latest readings drawn on each frame, keeping the latest.
 
-    The MJPEG stream and /api/readings read snapshots under a condition; a frame is
+    A live source's frames are shown as they come, while another thread (LatestWorker)
+    reads the newest of them; a frame that takes long to read (a new page) delays the
+    readings, not the picture. A source that is not live (a file replayed unpaced) has
+    each frame read before it is shown. The MJPEG stream and /api/readings read snapshots under a condition; a frame is
     encoded as JPEG only when someone watches, once however many watch. A source that
     fails is reported (state "failed"), never raised into the server.
     """
@@ -105,6 +109,7 @@ class LiveView:
         self._state = "off" if source is None else "starting"
         self._error = options.source_error
         self._numbers, self._frame_index, self._frame_time, self._frame_ms = [], None, None, None
+        self._shown_index = None
         self._image, self._sequence, self._jpeg, self._jpeg_sequence = None, 0, b"", 0
         self._ticks: deque[float] = deque(maxlen=FPS_WINDOW)  # perf_counter of recent frames
         self._stopped = False
@@ -131,22 +136,20 @@ class LiveView:
 
     def _run(self) -> None:
         stabilizer, cache = Stabilizer(), BlobCache()
+        worker = LatestWorker(lambda frame: read_stable(frame, self.classifier, stabilizer, self.config,
+                                                        self.options.roi, cache), "live-reader")
+        live, frame = getattr(self.source, "live", False), None
         try:
             for frame in self.source:
                 if self._stopped:
                     break
-                tick = time.perf_counter()
-                numbers = read_stable(frame, self.classifier, stabilizer, self.config, self.options.roi, cache)
-                ms = (time.perf_counter() - tick) * 1000
-                with self._condition:
-                    self._ticks.append(tick)
-                    fps = self._fps()
-                image = draw_frame(frame, numbers, f"{fps:.0f} fps, {ms:.0f} ms per frame")
-                with self._condition:
-                    self._numbers, self._frame_index, self._frame_time = numbers, frame.index, frame.time
-                    self._frame_ms, self._image, self._sequence = ms, image, self._sequence + 1
-                    self._state, self._error = "live", None
-                    self._condition.notify_all()
+                worker.offer(frame)  # read while it is shown; a camera's next frames are shown meanwhile
+                if not live:
+                    worker.settle()  # a file replayed unpaced: each frame is shown with its own reading
+                self._show(frame, worker.result, time.perf_counter())
+            if frame is not None and worker.settle(timeout=5.0) and not self._stopped:
+                if worker.result is not None and worker.result[0] is frame:
+                    self._show(frame, worker.result, None)  # the last frame, with its own reading
         except Exception as error:  # a source or driver can raise anything: the page says so, uploads go on
             reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             self.log(f"live source failed: {reason}")
@@ -157,12 +160,30 @@ class LiveView:
                 if not self._stopped:
                     self._state = "ended"
         finally:
+            worker.close()
             with self._condition:
                 self._condition.notify_all()
             try:
                 self.source.close()
             except Exception as error:  # closing a broken driver must not hide why it broke
                 self.log(f"closing the live source: {error}")
+
+    def _show(self, frame, result, tick: float | None) -> None:
+        """Publishes the frame with the latest reading drawn on it; tick (None: a redraw) counts it as shown."""
+        read, numbers, seconds = result if result is not None else (None, [], None)
+        ms = None if seconds is None else seconds * 1000
+        with self._condition:
+            if tick is not None:
+                self._ticks.append(tick)
+            fps = self._fps()
+        image = draw_frame(frame, numbers, f"{fps:.0f} fps" + ("" if ms is None else f", read in {ms:.0f} ms"))
+        with self._condition:
+            self._numbers, self._frame_ms, self._image, self._sequence = numbers, ms, image, self._sequence + 1
+            self._shown_index = frame.index
+            if read is not None:
+                self._frame_index, self._frame_time = read.index, read.time
+            self._state, self._error = "live", None
+            self._condition.notify_all()
 
     def snapshot(self) -> dict:
         """The state and latest stable readings, as /api/readings gives them."""
@@ -172,7 +193,7 @@ class LiveView:
             age = now - self._ticks[-1] if self._ticks else None
             if state == "live" and age is not None and age > STALE_AFTER:
                 state, error = "stalled", f"no new frame for {age:.0f} s; the source is being retried"
-            return {"state": state, "error": error, "frame": self._frame_index,
+            return {"state": state, "error": error, "frame": self._frame_index, "shown": self._shown_index,
                     "time": _rounded(self._frame_time, 3), "age": _rounded(age, 3),
                     "fps": round(self._fps(), 2) if state == "live" else 0.0, "ms": _rounded(self._frame_ms, 2),
                     "numbers": [reading(n) for n in self._numbers]}

@@ -14,6 +14,7 @@ import glob
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -227,15 +228,20 @@ class LatestFrameReader(_ReaderThread):
             index += 1
 
 
+_END = object()  # after a source's last frame
+
+
 class Paced(_ReaderThread):
     """A file or demo source played as a live camera at `fps`: read in its own thread, newest frame kept.
 
-    Making a frame (drawing a demo scene, decoding video) then overlaps processing,
-    and a reader slower than `fps` skips frames as it would a camera's, instead of
-    slowing the replay. Ends when the source does.
+    Frames are made up to READ_AHEAD ahead by one thread (drawing a demo scene, decoding
+    video, which can take longer than a frame's interval now and then) and handed on at
+    `fps` by another, so the replay keeps its pace. A reader slower than `fps` skips
+    frames as it would a camera's, instead of slowing the replay. Ends when the source does.
     """
 
     live = True
+    READ_AHEAD = 15  # frames made before they are due
 
     def __init__(self, source, fps: float):
         self.source, self.interval = source, 1.0 / fps
@@ -243,20 +249,42 @@ class Paced(_ReaderThread):
         self._sequence = 0
         self._ended = False
         self._error: Exception | None = None
+        self._ahead: deque = deque()  # frames made and not yet due, then _END
         self._start_thread("paced-source")
+        self._maker = threading.Thread(target=self._make, name="paced-maker", daemon=True)
+        self._maker.start()
+
+    def _make(self) -> None:
+        try:
+            for frame in self.source:
+                with self._condition:
+                    if not self._condition.wait_for(
+                            lambda: len(self._ahead) < self.READ_AHEAD or self._stopped) or self._stopped:
+                        return
+                    self._ahead.append(frame)
+                    self._condition.notify_all()
+        except Exception as error:  # handed to the reader, which reports it
+            self._error = error
+        finally:
+            with self._condition:
+                self._ahead.append(_END)
+                self._condition.notify_all()
 
     def _run(self) -> None:
         due = time.perf_counter()
         try:
-            for frame in self.source:
+            while True:
                 with self._condition:
+                    self._condition.wait_for(lambda: self._ahead or self._stopped)
+                    if self._stopped or self._ahead[0] is _END:
+                        return
                     if self._condition.wait_for(lambda: self._stopped, due - time.perf_counter()):
                         return
-                    self._latest, self._sequence = frame, self._sequence + 1
+                    self._latest, self._sequence = self._ahead.popleft(), self._sequence + 1
                     self._condition.notify_all()
-                due = max(due + self.interval, time.perf_counter())  # late: no catching up
-        except Exception as error:  # handed to the reader, which reports it
-            self._error = error
+                due += self.interval
+                if due < time.perf_counter():  # a frame late: the next one its interval later, no catching up
+                    due = time.perf_counter() + self.interval
         finally:
             with self._condition:
                 self._ended = True
@@ -276,6 +304,7 @@ class Paced(_ReaderThread):
 
     def close(self) -> None:
         super().close()
+        self._maker.join(timeout=2.0)
         self.source.close()
 
 

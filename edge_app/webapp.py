@@ -205,8 +205,11 @@ OPENAPI = {
                           "400": _ERROR, "413": _ERROR}}},
         "/api/readings": {"get": {
             "summary": "The live source's latest stable readings and its state",
-            "description": "state: off, starting, live, stalled, ended or failed (then error says why).",
-            "responses": {"200": {"description": "state, error, frame, time, age, fps, ms, numbers",
+            "description": "state: off, starting, live, stalled, ended or failed (then error says why); "
+                           "fps: frames shown per second; shown: the index of the frame on view; "
+                           "frame, time: the frame the numbers were read on; "
+                           "ms: how long reading it took.",
+            "responses": {"200": {"description": "state, error, frame, shown, time, age, fps, ms, numbers",
                                   "content": {"application/json": {}}}}}},
         "/stream.mjpg": {"get": {
             "summary": "The annotated live view as MJPEG",

@@ -227,6 +227,46 @@ def test_a_replayed_source_is_shown_at_its_pace(make_app):
     assert state["state"] == "live" and 0 < state["fps"] <= 21  # not as fast as it can, as QUICK's test runs
 
 
+def test_a_slow_reading_delays_the_numbers_not_the_picture(make_app, monkeypatch):
+    reads, shown = [], []
+    read_stable, draw_frame = web.read_stable, web.draw_frame
+
+    def slow(frame, *args):
+        reads.append(frame.index)
+        time.sleep(0.25)  # a new page, a slow device
+        return read_stable(frame, *args)
+
+    def draw(frame, *args):
+        shown.append(frame.index)
+        return draw_frame(frame, *args)
+
+    monkeypatch.setattr(web, "read_stable", slow)
+    monkeypatch.setattr(web, "draw_frame", draw)
+    app = make_app(DemoSource(seed=3, hold=6), ServeOptions(replay_fps=20))
+    client = app.test_client()
+    state = wait_for(lambda: len(shown) >= 30 and (s := client.get("/api/readings").get_json())["ms"] and s)
+    assert state["state"] == "live" and state["ms"] >= 250
+    assert len(reads) <= len(shown) // 2  # most frames shown were never read
+    assert shown == sorted(set(shown)) and state["frame"] in reads
+
+
+def test_the_last_frame_of_a_replay_is_shown_with_its_own_reading(make_app, scene_png):
+    image = cv2.imread(str(scene_png))
+
+    class Three:
+        def __iter__(self):
+            for index in range(3):
+                yield Frame(image, index, index / 10)
+
+        def close(self):
+            pass
+
+    app = make_app(Three(), ServeOptions(replay_fps=10))
+    client = app.test_client()
+    state = wait_for(lambda: (s := client.get("/api/readings").get_json())["state"] == "ended" and s)
+    assert state["frame"] == state["shown"] == 2 and [n["text"] for n in state["numbers"]] == ["2024"]
+
+
 def test_viewers_are_capped(make_app, monkeypatch):
     monkeypatch.setattr(web, "MAX_VIEWERS", 1)
     client = make_app(DemoSource(seed=0, hold=2)).test_client()

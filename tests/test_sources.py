@@ -122,6 +122,34 @@ def test_paced_source_keeps_pace_and_ends_with_its_source():
     assert time.perf_counter() - started >= 9 / 50  # ... and gets them no faster than 50 a second
 
 
+def test_paced_source_makes_frames_ahead_so_a_slow_one_keeps_its_pace():
+    class SlowNow(Numbered):
+        """Numbered frames, of which frame 30 takes a long time to make (a new demo scene)."""
+
+        made = 0
+
+        def __iter__(self):
+            for frame in super().__iter__():
+                if frame.index == 30:
+                    time.sleep(0.25)
+                self.made += 1
+                yield frame
+
+    unread = SlowNow(60)
+    slow = Paced(unread, fps=2)  # only frame 0 due in the next 0.3 s
+    time.sleep(0.3)
+    assert Paced.READ_AHEAD + 1 <= unread.made <= Paced.READ_AHEAD + 2  # made ahead, and no further
+    slow.close()
+    paced = Paced(SlowNow(60), fps=50)
+    stamps = []
+    for frame in paced:
+        stamps.append((frame.index, time.perf_counter()))
+    assert [index for index, _ in stamps] == list(range(60))
+    times = [stamp for _, stamp in stamps]
+    gaps = np.diff(times)
+    assert max(gaps) < 0.15  # 0.25 s to make frame 30, hidden by the 0.3 s made ahead
+
+
 def test_paced_source_hands_on_its_failure_and_stops_on_close():
     with pytest.raises(RuntimeError, match="disk gone"):
         for _ in Paced(Numbered(3, fails=True), fps=1000):

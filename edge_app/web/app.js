@@ -56,7 +56,10 @@ live.image.addEventListener("error", () => {
 
 function describeLive(state) {
   switch (state.state) {
-    case "live": return [`Live: ${state.fps.toFixed(1)} frames per second, ${state.ms.toFixed(0)} ms per frame.`, false];
+    case "live": {
+      const read = state.ms === null ? "" : `, numbers read in ${state.ms.toFixed(0)} ms`;
+      return [`Live: ${state.fps.toFixed(1)} frames per second${read}.`, false];
+    }
     case "starting": return ["Waiting for the first frame…", false];
     case "stalled": return [`The camera stopped sending frames: ${state.error}.`, true];
     case "ended": return ["The source has ended; its last frame is shown.", false];

@@ -45,6 +45,7 @@ class PipelineConfig:
     # ruled or grid line; None: never look for rules
     rule_slack: int = 2  # pixels each side of a rule at half size: runs tilted up to about 10 degrees stay straight
     rule_width: float = 0.006  # share of the longer side: rules are at most this thick, digit strokes often more
+    sharp_seeds: bool = True  # a stroke's strong pixels must be ink against the sharp paper estimate too
     high_contrast: float = 45.0  # grey levels below paper: a stroke must reach this somewhere
     low_contrast: float = 22.0  # ... and extends through pixels this dark (hysteresis)
     noise_factor: float = 5.0  # thresholds are at least this many noise deviations
@@ -132,17 +133,36 @@ def shrink(grey: np.ndarray, side: int) -> tuple[np.ndarray, float]:
 
 def even_illumination(grey: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np.ndarray:
     """Divide out the paper's brightness, so shadows and gradients vanish: paper -> 255."""
+    return divide_paper(grey, paper_estimate(grey, config)[0])
+
+
+def paper_estimate(grey: np.ndarray, config: PipelineConfig = PipelineConfig()):
+    """The paper's brightness under the ink, smooth and with its steps kept sharp: two images of grey's size.
+
+    A closing (max then min filter) removes dark strokes narrower than its kernel and
+    keeps the step of a shadow's edge where it is; it is blurred to hide its blocks, and
+    the blur leaves a dark halo inside a hard shadow's edge once divided out. The sharp
+    estimate, the closing unblurred, has no halo: find_ink() lets only pixels that are
+    ink against both seed a stroke.
+    """
     small, scale = shrink(grey, config.background_side)
     side = max(3, int(round(max(small.shape) * config.background_kernel)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
-    # Closing (max then min filter) removes dark strokes narrower than the kernel
-    # and keeps the step of a shadow's edge where it is.
-    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
-    paper = cv2.GaussianBlur(paper, (0, 0), side / 6)
+    sharp = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    smooth = cv2.GaussianBlur(sharp, (0, 0), side / 6)
     if config.fill_strokes:
-        paper = _under_strokes(small, paper, side, config)
+        filled = _under_strokes(small, smooth, side, config)
+        sharp = np.where(filled > smooth, np.maximum(sharp, filled), sharp)  # under a marker stroke
+        smooth = filled
     if scale != 1.0:
-        paper = cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
+        size = (grey.shape[1], grey.shape[0])
+        smooth = cv2.resize(smooth, size, interpolation=cv2.INTER_LINEAR)
+        sharp = cv2.resize(sharp, size, interpolation=cv2.INTER_LINEAR)
+    return smooth, sharp
+
+
+def divide_paper(grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """grey divided by a paper estimate of its size: paper -> 255."""
     flat = cv2.divide(grey, np.maximum(paper, 1), scale=255.0, dtype=cv2.CV_32F)
     return np.minimum(flat, 255.0, out=flat).astype(np.uint8)  # truncated, as the thresholds were tuned
 
@@ -257,20 +277,23 @@ def threshold(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np
     return keep[labels]
 
 
-def find_ink(flat: np.ndarray, config: PipelineConfig = PipelineConfig()):
+def find_ink(flat: np.ndarray, config: PipelineConfig = PipelineConfig(),
+             sharp: tuple[np.ndarray, np.ndarray] | None = None):
     """threshold() and find_pieces() in one labelling: (labels image, a Blob per piece not a speck, area per label).
 
     The pieces are the weak-ink components that reach strong ink, so the labels image
     also holds components that were not kept; a Blob only ever names kept labels.
+    With `sharp`, (grey, sharp paper) from paper_estimate(), a strong pixel must be that
+    much darker than the sharp paper as well.
     """
-    count, labels, stats, keep = _hysteresis(flat, config)
+    count, labels, stats, keep = _hysteresis(flat, config, sharp)
     areas = stats[:, cv2.CC_STAT_AREA]
     pieces = [Blob(tuple(int(v) for v in stats[i, :4]), (i,)) for i in range(1, count)
               if keep[i] and areas[i] >= config.min_piece_area]
     return labels, pieces, areas
 
 
-def _hysteresis(flat: np.ndarray, config: PipelineConfig):
+def _hysteresis(flat: np.ndarray, config: PipelineConfig, sharp: tuple[np.ndarray, np.ndarray] | None = None):
     """Components of the weak-ink mask and which of them reach strong ink: (count, labels, stats, keep)."""
     ink = 255 - flat
     # Noise as the median absolute deviation of the (mostly paper) image, from histograms: fast on uint8.
@@ -281,7 +304,12 @@ def _hysteresis(flat: np.ndarray, config: PipelineConfig):
     weak = (ink >= low).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
     keep = np.zeros(count, bool)
-    keep[labels[ink >= high]] = True
+    rows, columns = np.nonzero(ink >= high)
+    if sharp is not None:  # strong only against the paper with sharp steps too: no shadow's halo seeds
+        grey, paper = sharp
+        dark = grey[rows, columns].astype(np.int32) * 255 <= paper[rows, columns].astype(np.int32) * int(255 - high)
+        rows, columns = rows[dark], columns[dark]
+    keep[labels[rows, columns]] = True
     keep[0] = False
     return count, labels, stats, keep
 
@@ -444,8 +472,9 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
                cache: BlobCache | None = None) -> list[Digit] | None:
     """Digits in a grey frame at working size; None when only border-touching blobs (or none) were found,
     or, in a `crop` (a small image: a scan), when a stroke cut by the border dwarfs all the blobs inside."""
-    flat = remove_rules(even_illumination(grey, config), config)
-    labels, pieces, areas = find_ink(flat, config)
+    smooth, sharp = paper_estimate(grey, config)
+    flat = remove_rules(divide_paper(grey, smooth), config)
+    labels, pieces, areas = find_ink(flat, config, (grey, sharp) if config.sharp_seeds else None)
     inside, cut = [], []  # pieces clear of the frame's border, and pieces it cuts
     for piece in pieces:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)

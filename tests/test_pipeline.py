@@ -1,6 +1,7 @@
 """The vision pipeline, stage by stage on synthetic input, then whole on scenes and real photos."""
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import cv2
@@ -11,12 +12,14 @@ from edge_app.pipeline import (
     Blob,
     Digit,
     PipelineConfig,
+    divide_paper,
     drop_frames,
     drop_non_digits,
     even_illumination,
     find_ink,
     group_numbers,
     join_pieces,
+    paper_estimate,
     read_frame,
     remove_rules,
     threshold,
@@ -78,6 +81,35 @@ def test_even_illumination_keeps_marker_strokes_wider_than_its_kernel_solid():
     assert solid[240, 320] >= 245 and solid[20, 20] >= 245  # its hole and the paper stay paper
     hollow = even_illumination(frame.astype(np.uint8), PipelineConfig(fill_strokes=False))
     assert np.median(hollow[middle.astype(bool)]) >= 245  # what the closing alone makes of it
+
+
+def _ink_found(grey, config):
+    """Boxes of the pieces find_ink finds clear of the border, as _read_grey finds them."""
+    smooth, sharp = paper_estimate(grey, config)
+    _, pieces, _ = find_ink(divide_paper(grey, smooth), config, (grey, sharp) if config.sharp_seeds else None)
+    return sorted(p.box for p in pieces if 0 < p.box[0] and p.box[0] + p.box[2] < grey.shape[1] - 1)
+
+
+def test_the_halo_inside_a_hard_shadow_seeds_no_ink_against_the_sharp_paper():
+    grey = np.full((480, 640), 200, np.uint8)
+    cv2.circle(grey, (260, 240), 170, 110, -1)  # a hard-edged shadow, round: the closing keeps all its edge
+    grey = cv2.GaussianBlur(grey, (0, 0), 1.5)
+    cv2.line(grey, (540, 200), (550, 280), 60, 5)  # a stroke on lit paper
+    cv2.line(grey, (250, 200), (260, 280), 40, 5)  # and one in the shadow
+    strokes = [(247, 197, 17, 87), (537, 197, 17, 87)]
+    plain = PipelineConfig(fill_strokes=False)  # the marker fill aside, which takes the shadow for a stroke
+    assert _ink_found(grey, dataclasses.replace(plain, sharp_seeds=False)) == [(91, 71, 339, 339)] + strokes
+    assert _ink_found(grey, plain) == strokes  # the ring of halo round the shadow is gone
+
+
+def test_a_marker_stroke_wider_than_the_kernel_still_seeds_ink():
+    frame = np.linspace(190, 240, 640, dtype=np.float32)[None, :].repeat(480, axis=0)
+    ring = np.zeros((480, 640), np.uint8)
+    cv2.ellipse(ring, (320, 240), (150, 170), 0, 0, 360, 1, 70)
+    frame[ring.astype(bool)] *= 0.4
+    found = _ink_found(frame.astype(np.uint8), PipelineConfig())
+    assert any(w > 300 and h > 340 for _, _, w, h in found)  # the whole 0
+    assert found == _ink_found(frame.astype(np.uint8), PipelineConfig(sharp_seeds=False))
 
 
 def test_threshold_keeps_faint_parts_of_strong_strokes_only():

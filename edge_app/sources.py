@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from edge_app.imageio import ImageError, read_image
+from edge_app.worker import JOIN_TIMEOUT, ThreadOwner
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 STREAM_PREFIXES = ("rtsp://", "rtmp://", "http://", "https://", "udp://", "tcp://")
@@ -126,27 +127,7 @@ class VideoSource:
         self.capture.release()
 
 
-class _ReaderThread:
-    """A thread that reads a source for an iterator, and close(), which stops it and waits for it."""
-
-    def _start_thread(self, name: str) -> None:
-        self._condition = threading.Condition()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        with self._condition:
-            self._stopped = True
-            self._condition.notify_all()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout=2.0)
-
-
-class LatestFrameReader(_ReaderThread):
+class LatestFrameReader(ThreadOwner):
     """Reads a live source in its own thread and keeps only the newest frame.
 
     Slow processing then drops frames instead of falling behind. When reading
@@ -231,7 +212,7 @@ class LatestFrameReader(_ReaderThread):
 _END = object()  # after a source's last frame
 
 
-class Paced(_ReaderThread):
+class Paced(ThreadOwner):
     """A file or demo source played as a live camera at `fps`: read in its own thread, newest frame kept.
 
     Frames are made up to READ_AHEAD ahead by one thread (drawing a demo scene, decoding
@@ -304,7 +285,7 @@ class Paced(_ReaderThread):
 
     def close(self) -> None:
         super().close()
-        self._maker.join(timeout=2.0)
+        self._maker.join(timeout=JOIN_TIMEOUT)
         self.source.close()
 
 

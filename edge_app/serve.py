@@ -97,9 +97,10 @@ class LiveView:
     A live source's frames are shown as they come, while another thread (LatestWorker)
     reads the newest of them; a frame that takes long to read (a new page) delays the
     readings, not the picture. A source that is not live (a file replayed unpaced) has
-    each frame read before it is shown. The MJPEG stream and /api/readings read snapshots under a condition; a frame is
-    encoded as JPEG only when someone watches, once however many watch. A source that
-    fails is reported (state "failed"), never raised into the server.
+    each frame read before it is shown. The MJPEG stream and /api/readings read
+    snapshots under a condition; a frame is encoded as JPEG only when someone watches,
+    once however many watch. A source that fails is reported (state "failed"), never
+    raised into the server.
     """
 
     def __init__(self, source, classifier, config: PipelineConfig, options: ServeOptions, log=print):

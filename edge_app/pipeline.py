@@ -472,6 +472,26 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
                cache: BlobCache | None = None) -> list[Digit] | None:
     """Digits in a grey frame at working size; None when only border-touching blobs (or none) were found,
     or, in a `crop` (a small image: a scan), when a stroke cut by the border dwarfs all the blobs inside."""
+    found = find_blobs(grey, config)
+    if not found.blobs or (crop and _cut_stroke_dominates(found.cut, found.blobs, found.areas, config)):
+        return None
+    digits = classify_blobs(found.flat, found.labels, found.blobs, classifier, config, cache)
+    return [d for d in digits if d.confidence >= config.min_confidence]
+
+
+@dataclass(frozen=True)
+class Found:
+    """What find_blobs sees in a grey frame: the candidate digits and what they were found in."""
+
+    flat: np.ndarray  # the frame with the paper divided out (paper 255) and rules removed
+    labels: np.ndarray  # ink components, as cv2.connectedComponents labels them
+    areas: np.ndarray  # pixels in each component, by label
+    blobs: list[Blob]  # candidate digits clear of the frame's border
+    cut: list[Blob]  # ink pieces the frame's border cuts
+
+
+def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig()) -> Found:
+    """Every stage before the classifier, on a grey frame at working size."""
     smooth, sharp = paper_estimate(grey, config)
     flat = remove_rules(divide_paper(grey, smooth), config)
     labels, pieces, areas = find_ink(flat, config, (grey, sharp) if config.sharp_seeds else None)
@@ -479,10 +499,7 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
     for piece in pieces:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)
     blobs = drop_non_digits(join_pieces(drop_frames(labels, inside, config), config), grey.shape, areas, config)
-    if not blobs or (crop and _cut_stroke_dominates(cut, blobs, areas, config)):
-        return None
-    digits = classify_blobs(flat, labels, blobs, classifier, config, cache)
-    return [d for d in digits if d.confidence >= config.min_confidence]
+    return Found(flat, labels, areas, blobs, cut)
 
 
 def _cut_stroke_dominates(cut: list[Blob], blobs: list[Blob], areas, config: PipelineConfig) -> bool:
@@ -533,7 +550,7 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
     """
     if not blobs:
         return []
-    probabilities = classifier.predict(np.stack([_crop(flat, labels, blob, blob.box, config) for blob in blobs]))
+    probabilities = classifier.predict(np.stack([crop_blob(flat, labels, blob, blob.box, config) for blob in blobs]))
     plans = []  # per blob: its cut columns and segments as (first cut, last cut, row in probabilities, box)
     crops = []
     for index, blob in enumerate(blobs):
@@ -544,7 +561,7 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
         segments = [(0, len(cuts) - 1, index, blob.box)]
         for first, last, box in _segments(labels, blob, cuts, config):
             segments.append((first, last, len(blobs) + len(crops), box))
-            crops.append(_crop(flat, labels, blob, box, config))
+            crops.append(crop_blob(flat, labels, blob, box, config))
         plans.append((len(cuts), segments))
     if crops:
         probabilities = np.concatenate([probabilities, classifier.predict(np.stack(crops))])
@@ -702,7 +719,8 @@ def _best_path(count: int, segments, probabilities, config: PipelineConfig):
     return best[count - 1][1] or []
 
 
-def _crop(flat: np.ndarray, labels: np.ndarray, blob: Blob, box, config: PipelineConfig) -> np.ndarray:
+def crop_blob(flat: np.ndarray, labels: np.ndarray, blob: Blob, box, config: PipelineConfig = PipelineConfig()):
+    """The model's uint8 28x28 input for the part of `blob` inside `box` (edge_app.preprocess)."""
     x, y, w, h = box
     pad = int(round(config.crop_margin * max(w, h))) + 1
     x0, y0 = max(0, x - pad), max(0, y - pad)

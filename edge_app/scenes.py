@@ -211,8 +211,9 @@ def _photograph(ink_alpha, numbers, digits, rng, config):
         shadow = cv2.GaussianBlur(shadow, (0, 0), rng.uniform(8, 30)) * rng.uniform(0.2, 0.45)
     image *= (light * (1 - shadow))[..., None]
 
-    matrix = _camera_matrix(rng, w, h, config) @ sheet
-    image = cv2.warpPerspective(image, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    camera = _camera_matrix(rng, w, h, config)
+    image = cv2.warpPerspective(image, camera, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    matrix = camera @ sheet  # the ink was drawn before the sheet was moved onto the table
     numbers = [(text, _warp_box(box, matrix, w, h)) for text, box in numbers]
     digits = [(value, _warp_box(box, matrix, w, h)) for value, box in digits]
     sigma = rng.uniform(0.0, 1.3)

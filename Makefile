@@ -13,6 +13,10 @@ TUNE_ARGS ?= --arch edge --init-from runs/edge/model.keras --not-digit 0.15 --cr
 	--epochs 6 --lr 5e-4 --seed 1 --out runs/edge-reject
 SETTLE_ARGS ?= --arch edge --init-from runs/edge-reject/model.keras --not-digit 0.1 --crossed-sevens 0.25 \
 	--epochs 4 --lr 2e-4 --seed 2 --out runs/edge-reject2
+# Last, half of each batch is crops the app's pipeline cut from generated scenes drawn with training digits.
+CROPS_ARGS ?= --scenes 6000 --seed 7 --out runs/scene-crops.npz
+SCENE_ARGS ?= --arch edge --init-from runs/edge-reject2/model.keras --not-digit 0.1 --crossed-sevens 0.25 \
+	--scene-crops runs/scene-crops.npz --scene-share 0.5 --epochs 3 --lr 2e-4 --seed 3 --out runs/edge-scenes
 
 .PHONY: demo test models lint clean
 
@@ -39,7 +43,9 @@ models: $(VENV)/.all
 	$(BIN)/python -m train $(TRAIN_ARGS)
 	$(BIN)/python -m train $(TUNE_ARGS)
 	$(BIN)/python -m train $(SETTLE_ARGS)
-	$(BIN)/python -m convert runs/edge-reject2/model.keras --run runs/edge-reject2 --out models/ --no-per-channel
+	$(BIN)/python -m train.scenecrops $(CROPS_ARGS)
+	$(BIN)/python -m train $(SCENE_ARGS)
+	$(BIN)/python -m convert runs/edge-scenes/model.keras --run runs/edge-scenes --out models/ --no-per-channel
 
 lint: $(VENV)/.all
 	$(BIN)/ruff check .

@@ -348,7 +348,7 @@ def test_reads_scene_numbers(classifier, mnist_path):
         read = [n.text for n in read_frame(scene.image, classifier)]
         total += len(scene.texts)
         right += sum(text in read for text in scene.texts)
-    assert right / total >= 0.7  # the shipped model reads 49/56 (0.88) here; issue 4 aims at 0.85
+    assert right / total >= 0.7  # the shipped model reads 48/56 (0.86) here; issue 4 aims at 0.85
 
 
 @needs_model
@@ -390,7 +390,7 @@ def test_reads_numbers_and_digits_on_ruled_and_squared_paper(classifier, mnist_p
 
     numbers, total, singles = read(PipelineConfig())
     numbers_kept, _, singles_kept = read(PipelineConfig(rule_length=None))
-    assert numbers >= 9 and singles >= 21  # the shipped model: 11/31 numbers, 23/30 digits
+    assert numbers >= 9 and singles >= 21  # the shipped model: 13/31 numbers, 25/30 digits
     assert numbers >= numbers_kept + 6 and singles >= singles_kept + 6  # without the rules taken out: 1 and 16
 
 
@@ -454,4 +454,4 @@ def test_scanned_digits_dark_on_white(classifier, mnist, name, make):
     (_, _), (x_test, y_test) = mnist
     right = sum([n.text for n in read_frame(255 - make(image), classifier)] == [str(label)]
                 for image, label in zip(x_test[:300], y_test[:300], strict=True))
-    assert right >= 291, f"{name}: {right}/300"  # 97%; the shipped model reads 297-300; issue 4 aims at 98%
+    assert right >= 291, f"{name}: {right}/300"  # 97%; the shipped model reads 298-300; issue 4 aims at 98%

@@ -118,6 +118,24 @@ def test_not_one_digit_class_fine_tuned_from_a_ten_digit_model(tmp_path, mnist_p
         load_weights_from(build_model("mlp", 11), config.init_from)
 
 
+def test_scene_crops_replace_their_share_of_each_batch_with_their_labels(tmp_path, mnist_path):
+    from train.scenecrops import load_crops, save_crops
+    crops = np.full((5, 28, 28), 7, np.uint8)
+    crops[:, 0, 0] = np.arange(5)  # which crop it is
+    labels = np.array([3, 10, 5, 10, 1])
+    path = tmp_path / "crops.npz"
+    save_crops(path, crops, labels, seed=0, scenes=1)
+    config = tiny(tmp_path, mnist_path, not_digit=0.1, scene_crops=str(path), scene_share=0.5, batch_size=64)
+    (x_train, y_train), _, _ = training.load_data(config)
+    images, got = training._batches(x_train, y_train, config, load_crops(path))[0]
+    pixels = np.rint(images[..., 0] * 255).astype(int)
+    mined = [i for i in range(len(images)) if (pixels[i, 1:, 1:] == 7).all()]
+    assert 16 <= len(mined) <= 48  # about half of 64
+    assert all(got[i] == labels[pixels[i, 0, 0]] for i in mined)
+    run = train(config)
+    assert run["scene_crops"]["images"] == 5 and run["scene_crops"]["not_digits"] == 2
+
+
 def test_resume_with_nothing_to_resume(tmp_path, mnist_path):
     with pytest.raises(TrainError, match="nothing to resume"):
         train(tiny(tmp_path, mnist_path), resume=True)
@@ -166,6 +184,9 @@ def test_bad_input_is_refused_before_tensorflow_loads(tmp_path):
     (["--epochs", "0"], "epochs must be at least 1"),
     (["--not-digit", "1.5"], "not-digit share must be in [0, 1)"),
     (["--init-from", "absent.keras"], "no model to start from at absent.keras"),
+    (["--scene-crops", "absent.npz"], "give --not-digit too"),
+    (["--scene-crops", "absent.npz", "--not-digit", "0.1"], "no scene crops at absent.npz"),
+    (["--scene-crops", "absent.npz", "--not-digit", "0.1", "--scene-share", "1"], "scene share must be in [0, 1)"),
 ])
 def test_cli_refuses_bad_arguments(tmp_path, args, fragment):
     result = run_cli(*args, "--out", str(tmp_path / "run"))

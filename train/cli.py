@@ -38,6 +38,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "wrong cuts), taught as an eleventh class; 0 keeps ten classes")
     parser.add_argument("--crossed-sevens", type=float, default=defaults.crossed_sevens, metavar="SHARE",
                         help="share of sevens drawn with the European bar across the stem")
+    parser.add_argument("--scene-crops", default=None, metavar="FILE",
+                        help="crops the app's pipeline cut from generated scenes (python -m train.scenecrops), "
+                             "digits and not-digits, mixed into each batch; needs --not-digit")
+    parser.add_argument("--scene-share", type=float, default=defaults.scene_share, metavar="SHARE",
+                        help="share of each batch replaced by --scene-crops")
     parser.add_argument("--init-from", default=None, metavar="MODEL",
                         help="start from this trained .keras model of the same architecture (fine-tuning)")
     parser.add_argument("--mnist", default=None,
@@ -58,6 +63,7 @@ def main(argv=None) -> int:
         learning_rate=args.lr, lr_schedule=args.lr_schedule, batch_size=args.batch_size, epochs=args.epochs,
         seed=args.seed, limit=args.limit, eval_limit=args.eval_limit, augment=args.augment, mnist=args.mnist,
         not_digit=args.not_digit, init_from=args.init_from, crossed_sevens=args.crossed_sevens,
+        scene_crops=args.scene_crops, scene_share=args.scene_share,
         verbose=verbose)
     try:
         if args.compare_optimizers:

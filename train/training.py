@@ -61,6 +61,8 @@ class TrainConfig:
     not_digit: float = 0.0  # share of each batch replaced by "not one digit" examples, an eleventh class
     init_from: str | None = None  # a trained .keras model of the same architecture to start from
     crossed_sevens: float = 0.0  # share of sevens drawn with the European bar across the stem
+    scene_crops: str | None = None  # .npz of the pipeline's crops of generated scenes (train.scenecrops)
+    scene_share: float = 0.25  # ... replacing this share of each batch
     mnist: str | None = None  # path to MNIST; None: MNIST_PATH, Keras's cache, download
     verbose: int = 1  # Keras's: 0 silent, 1 progress bar, 2 a line per epoch
 
@@ -84,6 +86,12 @@ def check_config(config: TrainConfig) -> None:
         raise TrainError(f"crossed-sevens share must be in [0, 1], got {config.crossed_sevens}")
     if not 0.0 <= config.not_digit < 1.0:
         raise TrainError(f"not-digit share must be in [0, 1), got {config.not_digit}")
+    if not 0.0 <= config.scene_share < 1.0:
+        raise TrainError(f"scene share must be in [0, 1), got {config.scene_share}")
+    if config.scene_crops is not None and not config.not_digit:
+        raise TrainError("scene crops hold not-digits, an eleventh class: give --not-digit too")
+    if config.scene_crops is not None and not Path(config.scene_crops).is_file():
+        raise TrainError(f"no scene crops at {config.scene_crops}")
     if config.init_from is not None and not Path(config.init_from).is_file():
         raise TrainError(f"no model to start from at {config.init_from}")
     for name in ("epochs", "batch_size", "limit", "eval_limit"):
@@ -152,7 +160,14 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict:
 
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
-    batches = _batches(x_train, y_train, config)
+    scene_crops = None
+    if config.scene_crops:
+        from train.scenecrops import load_crops
+        try:
+            scene_crops = load_crops(config.scene_crops)
+        except ValueError as error:
+            raise TrainError(str(error)) from None
+    batches = _batches(x_train, y_train, config, scene_crops)
     validation = (to_model_input(x_test), y_test)
 
     history: dict[str, list[float]] = {}
@@ -182,6 +197,9 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict:
         "augment": config.resolved_augment(),
         "data_checksum": data_checksum,
         "train_images": int(len(x_train)),
+        "scene_crops": None if scene_crops is None else {
+            "images": int(len(scene_crops[1])), "not_digits": int((scene_crops[1] == NOT_DIGIT).sum()),
+            "checksum": checksum(*scene_crops)},
         "test_images": int(len(x_test)),
         "parameters": int(model.count_params()),
         "test_accuracy": float(test_accuracy),
@@ -200,7 +218,7 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict:
     return run
 
 
-def _batches(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig):
+def _batches(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig, scene_crops=None):
     import keras
 
     class Batches(keras.utils.PyDataset):
@@ -232,6 +250,11 @@ def _batches(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig):
                 images, labels = images.copy(), labels.copy()
                 for i in np.flatnonzero(rng.random(len(images)) < config.not_digit):
                     images[i], labels[i] = not_one_digit(x_train, rng), NOT_DIGIT
+            if scene_crops is not None and config.scene_share:
+                # Already as the pipeline cuts them: not augmented again.
+                chosen = np.flatnonzero(rng.random(len(images)) < config.scene_share)
+                drawn = rng.integers(len(scene_crops[1]), size=len(chosen))
+                images[chosen], labels[chosen] = scene_crops[0][drawn], scene_crops[1][drawn]
             return to_model_input(images), labels
 
     return Batches()

@@ -178,6 +178,16 @@ def test_bad_input_is_refused_before_tensorflow_loads(tmp_path):
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120).returncode == 2
 
 
+def test_a_bad_scene_crops_file_is_refused_before_tensorflow_loads(tmp_path, mnist_path):
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"not an npz")
+    code = ("import sys; from train.cli import main; code = main(['--arch', 'mlp', '--not-digit', '0.1', "
+            f"'--scene-crops', {str(junk)!r}, '--mnist', {str(mnist_path)!r}, '--out', {str(tmp_path / 'run')!r}]); "
+            "sys.exit(10 + code if 'tensorflow' in sys.modules else code)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "not a file of scene crops" in result.stderr
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["--arch", "resnet"], "invalid choice: 'resnet'"),
     (["--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),

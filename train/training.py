@@ -62,7 +62,7 @@ class TrainConfig:
     init_from: str | None = None  # a trained .keras model of the same architecture to start from
     crossed_sevens: float = 0.0  # share of sevens drawn with the European bar across the stem
     scene_crops: str | None = None  # .npz of the pipeline's crops of generated scenes (train.scenecrops)
-    scene_share: float = 0.25  # ... replacing this share of each batch
+    scene_share: float = 0.5  # ... replacing this share of each batch
     mnist: str | None = None  # path to MNIST; None: MNIST_PATH, Keras's cache, download
     verbose: int = 1  # Keras's: 0 silent, 1 progress bar, 2 a line per epoch
 
@@ -150,6 +150,13 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict:
     check_config(config)
     out = Path(config.out)
     (x_train, y_train), (x_test, y_test), data_checksum = load_data(config)
+    scene_crops = None
+    if config.scene_crops:
+        from train.scenecrops import load_crops
+        try:
+            scene_crops = load_crops(config.scene_crops)
+        except ValueError as error:
+            raise TrainError(str(error)) from None
 
     import cv2
     import keras
@@ -160,13 +167,6 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict:
 
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
-    scene_crops = None
-    if config.scene_crops:
-        from train.scenecrops import load_crops
-        try:
-            scene_crops = load_crops(config.scene_crops)
-        except ValueError as error:
-            raise TrainError(str(error)) from None
     batches = _batches(x_train, y_train, config, scene_crops)
     validation = (to_model_input(x_test), y_test)
 

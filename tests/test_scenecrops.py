@@ -104,3 +104,7 @@ def test_cli_writes_the_file_and_reports(tmp_path, mnist_path):
     bad = subprocess.run([sys.executable, "-m", "train.scenecrops", "--scenes", "0", "--out", str(out)],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "--scenes must be at least 1" in bad.stderr
+    empty = tmp_path / "empty.npz"  # seed 2's one scene is a blank sheet in which nothing is found
+    bad = subprocess.run([sys.executable, "-m", "train.scenecrops", "--scenes", "1", "--seed", "2",
+                          "--out", str(empty), "--mnist", str(mnist_path)], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "could be labelled" in bad.stderr and not empty.exists()

@@ -160,6 +160,8 @@ def main(argv=None) -> int:
     images, labels = mine_crops(args.scenes, args.seed, (x_train, y_train),
                                 progress=lambda done, total: progress.show("mining", done, total))
     progress.clear()
+    if not len(labels):
+        return fail(PROG, f"no blob in {args.scenes} scenes could be labelled; draw more scenes")
     save_crops(args.out, images, labels, args.seed, args.scenes)
     counts = np.bincount(labels, minlength=NOT_DIGIT + 1)
     print(f"{len(labels)} crops from {args.scenes} scenes: {counts[:NOT_DIGIT].sum()} digits "

@@ -60,11 +60,14 @@ class Stabilizer:
 
 
 def iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    w = min(ax + aw, bx + bw) - max(ax, bx)
-    h = min(ay + ah, by + bh) - max(ay, by)
-    if w <= 0 or h <= 0:
+    inter = intersection(a, b)
+    if inter <= 0:
         return 0.0
-    inter = w * h
-    return inter / float(aw * ah + bw * bh - inter)
+    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def intersection(a, b) -> float:
+    """The area two (x, y, w, h) boxes share."""
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(0, w) * max(0, h)

@@ -26,6 +26,7 @@ from edge_app.fileio import atomic_path
 from edge_app.mnist import MnistError, load_mnist
 from edge_app.pipeline import PipelineConfig, crop_blob, find_blobs, shrink, to_grey
 from edge_app.scenes import DigitSource, Scene, SceneConfig, make_scene, make_single_digit
+from edge_app.tracking import intersection
 from train.negatives import NOT_DIGIT
 from train.training import TrainError, check_writable
 
@@ -100,19 +101,13 @@ def label_blob(box, truth: list[tuple[int, tuple]]) -> int | None:
     `truth` holds (digit, box) for every digit written, in the same pixels.
     """
     area = box[2] * box[3]
-    shares = [(_overlap(box, other) / max(area, 1), _overlap(box, other) / max(other[2] * other[3], 1), value)
-              for value, other in truth]
+    shares = [(shared / max(area, 1), shared / max(other[2] * other[3], 1), value)
+              for value, other in truth for shared in [intersection(box, other)]]
     if all(inside < STRAY for inside, _, _ in shares):
         return NOT_DIGIT
     matches = [value for inside, covered, value in shares if inside >= MATCH and covered >= MATCH]
     others = sum(covered >= OTHER for _, covered, _ in shares)  # digits the blob holds most of
     return matches[0] if len(matches) == 1 and others == 1 else None
-
-
-def _overlap(a, b) -> float:
-    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    return max(0.0, width) * max(0.0, height)
 
 
 def save_crops(path, images: np.ndarray, labels: np.ndarray, seed: int, scenes: int) -> None:

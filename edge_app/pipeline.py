@@ -3,7 +3,8 @@
 One pure function per stage, so each can be tested alone:
 
     grey -> even out illumination -> threshold and ink components -> join broken
-    pieces -> drop what is not a digit -> normalise (edge_app.preprocess) ->
+    pieces -> drop what is not a digit (specks, lines, smudges, the sheet's edge,
+    the tips of shadows) -> normalise (edge_app.preprocess) ->
     classify every blob in one batched call -> cut the wide blobs that do not
     read as one digit and read the cuts in a second call, keeping the best path
     -> reject low confidence -> group into numbers by line and gap, in reading order.
@@ -68,6 +69,12 @@ class PipelineConfig:
     frame_band: float = 0.15  # ... at most frame_max_across of its ink lies deeper inside the hull than this
     frame_max_across: float = 0.1  # share of its smaller side, and the piece it holds does
     max_stroke_fill: float = 0.5  # a piece filling more of its box than this is solid, not strokes
+    # A blob is the tip of a shadow (drop_shadows) when the paper as dark as its dark ink ...
+    shadow_level: float = 10.0  # ... (this percentile of its grey levels, ...
+    shadow_slack: float = 0.05  # ... and this share lighter: light varies across a shadow) ...
+    shadow_window: float = 0.5  # ... found this many of its longer sides round it ...
+    shadow_reach: float | None = 0.5  # ... and joined to that ink covers this share of its area (None: never) ...
+    shadow_core: float = 0.9  # ... and it has no ink darker than this share of that paper's median
     split_aspect: float = 0.8  # blobs wider than this many heights may be several touching digits ...
     max_cuts: int = 4  # ... cut at up to this many columns of least ink, and evenly ...
     min_cut_spacing: float = 0.15  # ... at least this many heights apart and from the ends
@@ -408,7 +415,8 @@ def _frames(mask: np.ndarray, box, inner: list, config: PipelineConfig) -> bool:
 
 def drop_non_digits(blobs: list[Blob], frame_shape, areas,
                     config: PipelineConfig = PipelineConfig()) -> list[Blob]:
-    """Keep blobs that could be digits: not specks, frame-border blobs, paper edges, lines or solid smudges.
+    """Keep blobs that could be digits: drop those too short, cut by the frame's border (paper edges), too big,
+    lines and solid smudges. Specks are drop_specks'; shadows drop_shadows'.
 
     `areas[label]` is the ink area of each component label (find_ink gives it).
     """
@@ -428,9 +436,14 @@ def drop_non_digits(blobs: list[Blob], frame_shape, areas,
         if fill > config.max_fill and w > 0.4 * h:
             continue
         kept.append(blob)
-    # Specks are judged against the digits of the same frame, once the rest is gone.
-    tallest = max((blob.box[3] for blob in kept), default=0)
-    return [blob for blob in kept if blob.box[3] >= config.min_relative_height * tallest]
+    return kept
+
+
+def drop_specks(blobs: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+    """Drop blobs much shorter than the tallest: specks, judged against the digits of the same frame
+    once everything else that is not a digit is gone."""
+    tallest = max((blob.box[3] for blob in blobs), default=0)
+    return [blob for blob in blobs if blob.box[3] >= config.min_relative_height * tallest]
 
 
 def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineConfig(),
@@ -493,13 +506,58 @@ class Found:
 def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig()) -> Found:
     """Every stage before the classifier, on a grey frame at working size."""
     smooth, sharp = paper_estimate(grey, config)
-    flat = remove_rules(divide_paper(grey, smooth), config)
+    divided = divide_paper(grey, smooth)
+    flat = remove_rules(divided, config)
     labels, pieces, areas = find_ink(flat, config, (grey, sharp) if config.sharp_seeds else None)
     inside, cut = [], []  # pieces clear of the frame's border, and pieces it cuts
     for piece in pieces:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)
     blobs = drop_non_digits(join_pieces(drop_frames(labels, inside, config), config), grey.shape, areas, config)
+    ruled = None if flat is divided else flat > divided
+    blobs = drop_specks(drop_shadows(grey, labels, blobs, ruled, config), config)
     return Found(flat, labels, areas, blobs, cut)
+
+
+def drop_shadows(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob], ruled: np.ndarray | None = None,
+                 config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+    """Drop the tips of shadows: blobs whose dark pixels run on, as dark, into the paper round them.
+
+    Dividing out the paper takes a shadow for paper where it is wider than the closing's
+    kernel, and leaves its narrow tip as ink: a solid wedge whose crop reads as a "1".
+    In the grey frame that tip runs on into the rest of the shadow. Ink does not: it is
+    darker than the paper all round it, shadowed paper included. So a blob is a shadow's
+    tip when the pixels near it as dark as its dark ink (`shadow_level` percentile),
+    joined to that ink and found no ink themselves, cover `shadow_reach` of its area or
+    more, and it holds nothing much darker than them (`shadow_core`): a digit written
+    where a shadow's halo joins it keeps its strokes. Printed rules (`ruled`, True on
+    them) are left out of that paper: a grey rule is darker than pencil.
+    """
+    if config.shadow_reach is None:
+        return blobs
+    kept = []
+    for blob in blobs:
+        x, y, w, h = blob.box
+        side = int(config.shadow_window * max(w, h))
+        x0, y0 = max(0, x - side), max(0, y - side)
+        x1, y1 = min(grey.shape[1], x + w + side), min(grey.shape[0], y + h + side)
+        window = labels[y0:y1, x0:x1]
+        mask = np.isin(window, blob.labels) if len(blob.labels) > 1 else window == blob.labels[0]
+        patch = grey[y0:y1, x0:x1]
+        ink = patch[mask]
+        rank = int(config.shadow_level / 100 * (ink.size - 1))
+        dark = patch <= (1 + config.shadow_slack) * np.partition(ink, rank)[rank]
+        paper = dark & (window == 0)
+        if ruled is not None:
+            paper &= ~ruled[y0:y1, x0:x1]
+        least = config.shadow_reach * ink.size
+        if np.count_nonzero(paper) >= least:  # else it cannot reach that far: most blobs stop here
+            _, joined = cv2.connectedComponents((paper | mask & dark).astype(np.uint8), connectivity=8)
+            paper &= np.isin(joined, np.unique(joined[mask & dark]))
+            if (np.count_nonzero(paper) >= least
+                    and np.percentile(ink, 1) >= config.shadow_core * np.median(patch[paper])):
+                continue
+        kept.append(blob)
+    return kept
 
 
 def _cut_stroke_dominates(cut: list[Blob], blobs: list[Blob], areas, config: PipelineConfig) -> bool:

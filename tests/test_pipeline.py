@@ -15,6 +15,8 @@ from edge_app.pipeline import (
     divide_paper,
     drop_frames,
     drop_non_digits,
+    drop_shadows,
+    drop_specks,
     even_illumination,
     find_blobs,
     find_ink,
@@ -250,6 +252,48 @@ def test_drop_non_digits():
     areas = {1: 250, 2: 10, 3: 250, 4: 1100, 5: 1500, 6: 30}
     kept = drop_non_digits(list(blobs.values()), frame_shape, areas)
     assert kept == [blobs["digit"]]
+
+
+def test_drop_specks_judges_height_against_the_tallest_blob():
+    digit, speck = Blob((100, 100, 20, 40), (1,)), Blob((200, 100, 8, 9), (2,))
+    small_digit = Blob((150, 100, 8, 12), (3,))
+    assert drop_specks([digit, speck, small_digit]) == [digit, small_digit]  # 9 px is under a quarter of 40
+    assert drop_specks([speck]) == [speck]  # alone, it is the tallest
+    assert drop_specks([]) == []
+
+
+STROKES = [((520, 150), (530, 260), 0.65), ((280, 250), (270, 330), 0.65), ((210, 90), (215, 170), 0.65),
+           ((300, 380), (310, 440), 0.2)]  # pencil on lit paper, into the shadow, beside it; pen inside it
+
+
+def shadow_scene(strokes=STROKES):
+    """Paper lit unevenly under a hard-edged wedge of shadow, its narrow tip up, and `strokes`:
+    lines from one point to another of ink with the reflectance given."""
+    h, w = 480, 640
+    wedge = np.zeros((h, w), np.float32)
+    cv2.fillConvexPoly(wedge, np.array([[60, 30], [80, 30], [460, 560], [260, 560]], np.int32), 1.0)
+    light = np.linspace(215, 235, w, dtype=np.float32)[None, :] * (1 - 0.4 * cv2.GaussianBlur(wedge, (0, 0), 8))
+    reflectance = np.ones((h, w), np.float32)  # ink darkens what light reaches it, in the shadow too
+    for start, end, ink in strokes:
+        cv2.line(reflectance, start, end, ink, 6)
+    noise = np.random.default_rng(0).normal(0, 2, (h, w))
+    return np.clip(light * reflectance + noise, 0, 255).astype(np.uint8)
+
+
+def test_drop_shadows_takes_out_a_shadows_tip_but_not_strokes_in_or_beside_the_shadow():
+    grey = shadow_scene()
+    kept = find_blobs(grey, PipelineConfig(shadow_reach=None)).blobs
+    tips = [b for b in kept if b.box[0] < 100 and b.box[1] < 60]
+    assert len(tips) == 1 and tips[0].box[3] > 100  # the tip is ink once the paper is divided out
+    strokes = sorted(b.box for b in kept if b not in tips)
+    assert [(x // 10, y // 10) for x, y, _, _ in strokes] == [(20, 8), (26, 24), (29, 37), (51, 14)]
+    found = find_blobs(grey)
+    assert sorted(b.box for b in found.blobs) == strokes
+    assert drop_shadows(grey, found.labels, kept) == [b for b in kept if b not in tips]
+    # Ink written in the tip joins it, and is darker than any shadowed paper: the blob stays.
+    grey = shadow_scene([((100, 50), (104, 120), 0.2)])
+    assert [b.box[:2] for b in find_blobs(grey).blobs] == [tips[0].box[:2]]
+    assert find_blobs(grey, PipelineConfig(shadow_core=0.0)).blobs == []
 
 
 def test_group_numbers_by_line_and_gap_in_reading_order():

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from edge_app.classifier import Classifier
+from edge_app.pipeline import PipelineConfig
+from edge_app.scenes import DigitSource, make_single_digit
 from train.negatives import NOT_DIGIT
-from train.scenecrops import label_blob, load_crops, mine_crops, save_crops, straight_stroke
+from train.scenecrops import label_blob, load_crops, mine_crops, save_crops, scene_crops, straight_stroke
 
 INT8 = Path(__file__).resolve().parent.parent / "models" / "digits_int8.tflite"
 needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
@@ -44,6 +46,13 @@ def test_a_straight_stroke_is_never_taught_as_not_a_digit_for_a_crop_alone_canno
     (x_train, y_train), _ = mnist
     assert np.mean([straight_stroke(image) for image in x_train[y_train == 1][:300]]) > 0.9
     assert np.mean([straight_stroke(image) for image in x_train[y_train == 7][:300]]) < 0.1
+
+
+def test_the_tips_of_shadows_the_app_drops_are_still_mined_as_not_digits(mnist_path):
+    rng = np.random.default_rng(200)
+    scene = [make_single_digit(rng, DigitSource.find(str(mnist_path))) for _ in range(25)][-1]  # a 4, a shadow
+    assert [label for _, label in scene_crops(scene)] == [4, NOT_DIGIT]
+    assert [label for _, label in scene_crops(scene, PipelineConfig())] == [4]  # the app drops the shadow's tip
 
 
 @pytest.fixture(scope="module")

@@ -416,7 +416,7 @@ def _frames(mask: np.ndarray, box, inner: list, config: PipelineConfig) -> bool:
 def drop_non_digits(blobs: list[Blob], frame_shape, areas,
                     config: PipelineConfig = PipelineConfig()) -> list[Blob]:
     """Keep blobs that could be digits: drop those too short, cut by the frame's border (paper edges), too big,
-    lines and solid smudges. Specks are drop_specks'; shadows drop_shadows'.
+    lines and solid smudges. Specks (drop_specks) and the tips of shadows (drop_shadows) are judged after.
 
     `areas[label]` is the ink area of each component label (find_ink gives it).
     """
@@ -541,7 +541,7 @@ def drop_shadows(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob], ruled:
         x0, y0 = max(0, x - side), max(0, y - side)
         x1, y1 = min(grey.shape[1], x + w + side), min(grey.shape[0], y + h + side)
         window = labels[y0:y1, x0:x1]
-        mask = np.isin(window, blob.labels) if len(blob.labels) > 1 else window == blob.labels[0]
+        mask = _blob_mask(labels, blob, (x0, y0, x1 - x0, y1 - y0))
         patch = grey[y0:y1, x0:x1]
         ink = patch[mask]
         rank = int(config.shadow_level / 100 * (ink.size - 1))

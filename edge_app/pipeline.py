@@ -29,6 +29,7 @@ EVEN_CUTS = (1 / 3, 1 / 2, 2 / 3)  # shares of a wide blob's width always tried 
 MAX_RULE_SLOPE = 0.2  # rise over run: a ruled line is within about 11 degrees of the page's axes
 RULE_SLOPE_MATCH = 0.05  # runs on one rule differ this little in slope
 RULE_COVER = 0.6  # share of a rule's minimum length that must be ink: a row of digits' tops is not a rule
+RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class PipelineConfig:
     shadow_window: float = 0.5  # ... found this many of its longer sides round it ...
     shadow_reach: float | None = 0.5  # ... and joined to that ink covers this share of its area (None: never) ...
     shadow_core: float = 0.9  # ... and it has no ink darker than this share of that paper's median
+    shadow_piece_reach: float = 0.4  # a piece joined to others: this share, of the paper outside the group's box
     split_aspect: float = 0.8  # blobs wider than this many heights may be several touching digits ...
     max_cuts: int = 4  # ... cut at up to this many columns of least ink, and evenly ...
     min_cut_spacing: float = 0.15  # ... at least this many heights apart and from the ends
@@ -87,7 +89,8 @@ class PipelineConfig:
     # Crops the model calls "not one digit" with this probability are dropped. None, never, read best on
     # the scenes: the eleventh output still steers the cuts, but dropping even at 0.99 lost odd real digits.
     not_digit: float | None = None
-    line_overlap: float = 0.5  # digits sharing this share of the smaller height are on one line
+    line_overlap: float = 0.5  # digits sharing this share of the smaller height are on one line ...
+    line_near: int = 3  # ... with the line's band where it has got to: its last this many digits, left to right
     number_gap: float = 1.6  # a gap wider than this many digit heights starts a new number
 
 
@@ -243,7 +246,8 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) ->
 
 def _rules(straight: np.ndarray, length: float, tolerance: float, thickness: int) -> np.ndarray | None:
     """Where the rules are (None if nowhere): lines `thickness` pixels wide through straight runs
-    that line up, each on the line through the longest of them, and cover most of `length` pixels."""
+    that line up, each on the line through the longest of them at the slope the page's rules have
+    there (_slope_trend), and cover most of `length` pixels."""
     count, labels, stats, centres = cv2.connectedComponentsWithStats(straight, connectivity=8)
     left, widths = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     slope = np.zeros(count)
@@ -251,12 +255,14 @@ def _rules(straight: np.ndarray, length: float, tolerance: float, thickness: int
         first = np.flatnonzero(labels[:, left[i]] == i).mean()
         last = np.flatnonzero(labels[:, left[i] + widths[i] - 1] == i).mean()
         slope[i] = (last - first) / max(1, widths[i] - 1)
+    trend = _slope_trend(slope, widths, centres[:, 1], straight.shape[1])
     groups: list[list[int]] = []
     for i in sorted(range(1, count), key=lambda i: -widths[i]):
         for group in groups:
             seed = group[0]
+            along = (trend[i] + trend[seed]) / 2
             if (abs(slope[i] - slope[seed]) <= RULE_SLOPE_MATCH
-                    and abs(centres[seed, 1] + slope[seed] * (centres[i, 0] - centres[seed, 0]) - centres[i, 1])
+                    and abs(centres[seed, 1] + along * (centres[i, 0] - centres[seed, 0]) - centres[i, 1])
                     <= tolerance):
                 group.append(i)
                 break
@@ -276,6 +282,20 @@ def _rules(straight: np.ndarray, length: float, tolerance: float, thickness: int
         points = [(x, int(round(np.polyval(line, x)))) for x in ends]
         cv2.line(on_rule, points[0], points[1], 1, thickness)
     return on_rule.astype(bool) if on_rule.any() else None
+
+
+def _slope_trend(slope: np.ndarray, widths: np.ndarray, rows: np.ndarray, width: int) -> np.ndarray:
+    """Each run's slope as the page's rules have it at its row: the rules of a page are nearly parallel,
+    their slope changing smoothly down the page with perspective, and a short run's own slope is
+    too rough to follow it across a digit that breaks its rule. The runs' own slopes when fewer
+    than three are long (`RULE_TREND_RUN`); index 0 (the background) is left as it is."""
+    long = np.flatnonzero((widths >= RULE_TREND_RUN * width) & (np.abs(slope) <= MAX_RULE_SLOPE))
+    long = long[long > 0]
+    if len(long) < 3:
+        return slope
+    trend = slope.copy()
+    trend[1:] = np.polyval(np.polyfit(rows[long], slope[long], 1, w=np.sqrt(widths[long])), rows[1:])
+    return trend
 
 
 def threshold(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np.ndarray:
@@ -512,8 +532,10 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig()) -> F
     inside, cut = [], []  # pieces clear of the frame's border, and pieces it cuts
     for piece in pieces:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)
-    blobs = drop_non_digits(join_pieces(drop_frames(labels, inside, config), config), grey.shape, areas, config)
     ruled = None if flat is divided else flat > divided
+    framed = drop_frames(labels, inside, config)
+    blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config)
+    blobs = drop_non_digits(blobs, grey.shape, areas, config)
     blobs = drop_specks(drop_shadows(grey, labels, blobs, ruled, config), config)
     return Found(flat, labels, areas, blobs, cut)
 
@@ -534,30 +556,59 @@ def drop_shadows(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob], ruled:
     """
     if config.shadow_reach is None:
         return blobs
+    return [blob for blob in blobs if not _shadow_tip(grey, labels, blob, ruled, config.shadow_reach, None, config)]
+
+
+def drop_shadow_pieces(grey: np.ndarray, labels: np.ndarray, pieces: list[Blob], blobs: list[Blob],
+                       ruled: np.ndarray | None = None, config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+    """Take the tips of shadows out of the blobs join_pieces made from `pieces`, and join the rest again.
+
+    A long shadow's tip ending just below a line of digits is joined to them, and the
+    whole is no tip (the digits are darker than the shadow), but a blob so tall makes
+    every other digit a speck. Each piece of a joined blob is tested as drop_shadows
+    tests a blob, counting only the paper outside the blob's box (`shadow_piece_reach`):
+    a shadow runs on beyond the digits it touches, while the paper a marker stroke too
+    wide for the closing encloses, as dark as the stroke, lies between its own pieces.
+    """
+    if config.shadow_reach is None:
+        return blobs
+    by_label = {piece.labels[0]: piece for piece in pieces}
     kept = []
     for blob in blobs:
-        x, y, w, h = blob.box
-        side = int(config.shadow_window * max(w, h))
-        x0, y0 = max(0, x - side), max(0, y - side)
-        x1, y1 = min(grey.shape[1], x + w + side), min(grey.shape[0], y + h + side)
-        window = labels[y0:y1, x0:x1]
-        mask = _blob_mask(labels, blob, (x0, y0, x1 - x0, y1 - y0))
-        patch = grey[y0:y1, x0:x1]
-        ink = patch[mask]
-        rank = int(config.shadow_level / 100 * (ink.size - 1))
-        dark = patch <= (1 + config.shadow_slack) * np.partition(ink, rank)[rank]
-        paper = dark & (window == 0)
-        if ruled is not None:
-            paper &= ~ruled[y0:y1, x0:x1]
-        least = config.shadow_reach * ink.size
-        if np.count_nonzero(paper) >= least:  # else it cannot reach that far: most blobs stop here
-            _, joined = cv2.connectedComponents((paper | mask & dark).astype(np.uint8), connectivity=8)
-            paper &= np.isin(joined, np.unique(joined[mask & dark]))
-            if (np.count_nonzero(paper) >= least
-                    and np.percentile(ink, 1) >= config.shadow_core * np.median(patch[paper])):
-                continue
-        kept.append(blob)
+        members = [by_label[label] for label in blob.labels] if len(blob.labels) > 1 else []
+        rest = [piece for piece in members
+                if not _shadow_tip(grey, labels, piece, ruled, config.shadow_piece_reach, blob.box, config)]
+        kept.extend(join_pieces(rest, config) if len(rest) < len(members) else [blob])
     return kept
+
+
+def _shadow_tip(grey: np.ndarray, labels: np.ndarray, blob: Blob, ruled: np.ndarray | None, reach: float,
+                outside, config: PipelineConfig) -> bool:
+    """drop_shadows' test of one blob; with `outside`, a box, only the paper outside it counts towards `reach`."""
+    x, y, w, h = blob.box
+    side = int(config.shadow_window * max(w, h))
+    x0, y0 = max(0, x - side), max(0, y - side)
+    x1, y1 = min(grey.shape[1], x + w + side), min(grey.shape[0], y + h + side)
+    window = labels[y0:y1, x0:x1]
+    mask = _blob_mask(labels, blob, (x0, y0, x1 - x0, y1 - y0))
+    patch = grey[y0:y1, x0:x1]
+    ink = patch[mask]
+    rank = int(config.shadow_level / 100 * (ink.size - 1))
+    dark = patch <= (1 + config.shadow_slack) * np.partition(ink, rank)[rank]
+    paper = dark & (window == 0)
+    if ruled is not None:
+        paper &= ~ruled[y0:y1, x0:x1]
+    counted = np.ones_like(paper)
+    if outside is not None:
+        ox, oy, ow, oh = outside
+        counted[max(0, oy - y0):max(0, oy + oh - y0), max(0, ox - x0):max(0, ox + ow - x0)] = False
+    least = reach * ink.size
+    if np.count_nonzero(paper & counted) < least:  # it cannot reach that far: most blobs stop here
+        return False
+    _, joined = cv2.connectedComponents((paper | mask & dark).astype(np.uint8), connectivity=8)
+    paper &= np.isin(joined, np.unique(joined[mask & dark]))
+    return (np.count_nonzero(paper & counted) >= least
+            and np.percentile(ink, 1) >= config.shadow_core * np.median(patch[paper]))
 
 
 def _cut_stroke_dominates(cut: list[Blob], blobs: list[Blob], areas, config: PipelineConfig) -> bool:
@@ -638,18 +689,22 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
 
 
 def group_numbers(digits: list[Digit], config: PipelineConfig = PipelineConfig()) -> list[Number]:
-    """Digits -> numbers: same line, small gaps; lines top to bottom, then left to right."""
+    """Digits -> numbers: same line, small gaps; lines top to bottom, then left to right.
+
+    Lines are followed left to right: a digit joins the line whose band where it has got
+    to (its last `line_near` digits) it overlaps most, so a line that slopes (a tilted
+    page, a hand drifting) keeps its last digits, which a band over the whole line loses.
+    """
     lines: list[list[Digit]] = []
-    for digit in sorted(digits, key=lambda d: d.box[1] + d.box[3] / 2):
-        for line in lines:
-            if _same_line(line, digit, config):
-                line.append(digit)
-                break
-        else:
+    for digit in sorted(digits, key=lambda d: d.box[0]):
+        overlaps = [(_line_overlap(line[-config.line_near:], digit, config), i) for i, line in enumerate(lines)]
+        joined = max(((share, i) for share, i in overlaps if share is not None), default=None)
+        if joined is None:
             lines.append([digit])
+        else:
+            lines[joined[1]].append(digit)
     numbers = []
     for line in sorted(lines, key=lambda ds: min(d.box[1] for d in ds)):
-        line.sort(key=lambda d: d.box[0])
         height = float(median(d.box[3] for d in line))
         current = [line[0]]
         for digit in line[1:]:
@@ -669,11 +724,15 @@ def _number(digits: list[Digit]) -> Number:
     return Number("".join(str(d.digit) for d in digits), min(d.confidence for d in digits), box, tuple(digits))
 
 
-def _same_line(line: list[Digit], digit: Digit, config: PipelineConfig) -> bool:
-    top = median(d.box[1] for d in line)
-    bottom = median(d.box[1] + d.box[3] for d in line)
+def _line_overlap(near: list[Digit], digit: Digit, config: PipelineConfig) -> float | None:
+    """The share of `digit`'s height inside the band of the `near` digits, or None when the two share less
+    than `line_overlap` of the smaller height: not on one line."""
+    top = median(d.box[1] for d in near)
+    bottom = median(d.box[1] + d.box[3] for d in near)
     overlap = min(bottom, digit.box[1] + digit.box[3]) - max(top, digit.box[1])
-    return overlap >= config.line_overlap * min(bottom - top, digit.box[3])
+    if overlap < config.line_overlap * min(bottom - top, digit.box[3]):
+        return None
+    return overlap / digit.box[3]
 
 
 def _small_touching(small, big, config: PipelineConfig) -> bool:

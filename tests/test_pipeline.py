@@ -183,6 +183,24 @@ def test_remove_rules_takes_out_the_lines_of_a_notebook_page_but_not_a_stroke_cr
     assert remove_rules(page, PipelineConfig(rule_length=None)) is page
 
 
+def test_remove_rules_finds_a_rule_a_stroke_lies_along_for_most_of_the_page():
+    """A digit's long bar on a rule of a page seen slightly askew leaves two short pieces of that rule, at
+    either end of the page: both are found at the slope the page's other rules have there, so the bar
+    is not tied to the frame's border by them. (Matched on each piece's own slope, 579 pixels were left.)"""
+    flat = np.full((480, 640), 250, np.uint8)
+    for y in range(20, 480, 40):
+        cv2.line(flat, (0, y), (639, y), 170, 2)
+    cv2.line(flat, (120, 140), (520, 140), 40, 12)  # the bar, on the fourth rule
+    corners = np.float32([[0, 0], [640, 0], [640, 480], [0, 480]])
+    askew = cv2.getPerspectiveTransform(corners, np.float32([[0, 15], [640, -15], [640, 480], [0, 480]]))
+    page = cv2.warpPerspective(flat, askew, (640, 480), borderValue=250)
+    clean = remove_rules(page)
+    near_bar = cv2.dilate((page < 100).astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
+    assert (page[~near_bar] < 200).sum() > 5000  # the rules were there ...
+    assert (clean[~near_bar] < 200).sum() < 50  # ... and are gone, the bar's own rule too
+    assert (clean[page < 100] < 100).mean() > 0.95  # the bar is kept
+
+
 def test_remove_rules_leaves_a_page_without_rules_alone():
     flat = even_illumination(to_grey(make_scene(np.random.default_rng(3)).image))
     np.testing.assert_array_equal(remove_rules(flat), flat)
@@ -266,12 +284,12 @@ STROKES = [((520, 150), (530, 260), 0.65), ((280, 250), (270, 330), 0.65), ((210
            ((300, 380), (310, 440), 0.2)]  # pencil on lit paper, into the shadow, beside it; pen inside it
 
 
-def shadow_scene(strokes=STROKES):
-    """Paper lit unevenly under a hard-edged wedge of shadow, its narrow tip up, and `strokes`:
-    lines from one point to another of ink with the reflectance given."""
+def shadow_scene(strokes=STROKES, tip=30):
+    """Paper lit unevenly under a hard-edged wedge of shadow, its narrow tip up at row `tip`, and
+    `strokes`: lines from one point to another of ink with the reflectance given."""
     h, w = 480, 640
     wedge = np.zeros((h, w), np.float32)
-    cv2.fillConvexPoly(wedge, np.array([[60, 30], [80, 30], [460, 560], [260, 560]], np.int32), 1.0)
+    cv2.fillConvexPoly(wedge, np.array([[60, tip], [80, tip], [460, 560], [260, 560]], np.int32), 1.0)
     light = np.linspace(215, 235, w, dtype=np.float32)[None, :] * (1 - 0.4 * cv2.GaussianBlur(wedge, (0, 0), 8))
     reflectance = np.ones((h, w), np.float32)  # ink darkens what light reaches it, in the shadow too
     for start, end, ink in strokes:
@@ -296,6 +314,16 @@ def test_drop_shadows_takes_out_a_shadows_tip_but_not_strokes_in_or_beside_the_s
     assert find_blobs(grey, PipelineConfig(shadow_core=0.0)).blobs == []
 
 
+def test_drop_shadow_pieces_takes_a_shadows_tip_out_of_the_digit_it_was_joined_to():
+    # A pen stroke ending 14 pixels above the tip: join_pieces joins the two into one tall blob, which is
+    # no tip (the pen is darker than the shadow), and beside which a shorter stroke elsewhere is a speck.
+    grey = shadow_scene([((66, 51), (72, 96), 0.2), ((300, 380), (306, 420), 0.2)], tip=110)
+    joined = find_blobs(grey, PipelineConfig(shadow_reach=None)).blobs
+    assert len(joined) == 1 and len(joined[0].labels) == 2 and joined[0].box[3] > 200
+    boxes = sorted(b.box for b in find_blobs(grey).blobs)  # the tip out, the pen stroke and the other stroke
+    assert [(x // 10, y // 10, h // 10) for x, y, _, h in boxes] == [(6, 4, 5), (29, 37, 4)]
+
+
 def test_group_numbers_by_line_and_gap_in_reading_order():
     def d(value, x, y, h=30):
         return Digit(value, 0.9, (x, y, 18, h))
@@ -305,6 +333,17 @@ def test_group_numbers_by_line_and_gap_in_reading_order():
     assert [n.text for n in numbers] == ["124", "9", "78"]
     assert numbers[0].box == (100, 98, 58, 34)
     assert numbers[0].confidence == 0.9
+
+
+def test_group_numbers_follows_a_sloping_line_to_its_end_without_taking_the_next_line():
+    def d(value, x, y):
+        return Digit(value, 0.9, (x, y, 18, 30))
+    # Two numbers of 12 digits, each rising 4 pixels a digit: 44 pixels end to end, more than a digit's
+    # height, so no band over a whole line holds both its ends; 70 pixels between the lines.
+    first = [d(i % 10, 100 + 25 * i, 150 - 4 * i) for i in range(12)]
+    second = [d((i + 5) % 10, 100 + 25 * i, 220 - 4 * i) for i in range(12)]
+    numbers = group_numbers(second[::-1] + first)
+    assert [n.text for n in numbers] == ["012345678901", "567890123456"]
 
 
 def test_roi_and_empty_frames_read_nothing_without_error():
@@ -392,7 +431,7 @@ def test_reads_scene_numbers(classifier, mnist_path):
         read = [n.text for n in read_frame(scene.image, classifier)]
         total += len(scene.texts)
         right += sum(text in read for text in scene.texts)
-    assert right / total >= 0.7  # the shipped model reads 48/56 (0.86) here; issue 4 aims at 0.85
+    assert right / total >= 0.7  # the shipped model reads 50/56 (0.89) here; issue 4 aims at 0.85
 
 
 @needs_model
@@ -415,7 +454,7 @@ def test_reads_single_digits_on_a_sheet_lying_on_a_table(classifier, mnist_path)
 
     with_frames_dropped, kept = right(PipelineConfig()), right(PipelineConfig(frame_max_inner=0.0))
     assert with_frames_dropped >= 52  # the shipped model: 56/60
-    assert with_frames_dropped >= kept + 4  # with the sheet's edge kept as a blob: 48/60
+    assert with_frames_dropped >= kept + 4  # with the sheet's edge kept as a blob: 50/60
 
 
 @needs_model
@@ -434,8 +473,8 @@ def test_reads_numbers_and_digits_on_ruled_and_squared_paper(classifier, mnist_p
 
     numbers, total, singles = read(PipelineConfig())
     numbers_kept, _, singles_kept = read(PipelineConfig(rule_length=None))
-    assert numbers >= 9 and singles >= 21  # the shipped model: 13/31 numbers, 25/30 digits
-    assert numbers >= numbers_kept + 6 and singles >= singles_kept + 6  # without the rules taken out: 1 and 16
+    assert numbers >= 9 and singles >= 21  # the shipped model: 14/31 numbers, 26/30 digits
+    assert numbers >= numbers_kept + 6 and singles >= singles_kept + 6  # without the rules taken out: 2 and 17
 
 
 def realdev_rows(name):
@@ -498,4 +537,4 @@ def test_scanned_digits_dark_on_white(classifier, mnist, name, make):
     (_, _), (x_test, y_test) = mnist
     right = sum([n.text for n in read_frame(255 - make(image), classifier)] == [str(label)]
                 for image, label in zip(x_test[:300], y_test[:300], strict=True))
-    assert right >= 291, f"{name}: {right}/300"  # 97%; the shipped model reads 298-300; issue 4 aims at 98%
+    assert right >= 291, f"{name}: {right}/300"  # 97%; the shipped model reads 297-300; issue 4 aims at 98%

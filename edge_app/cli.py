@@ -5,6 +5,7 @@
     python -m edge_app run --source 0              # camera 0; q or Esc quits the window
     python -m edge_app serve --source demo         # web page on http://127.0.0.1:8080
     python -m edge_app bench --out out/bench       # every model: accuracy, size, speed
+    python -m edge_app targets --quick             # the accuracy targets on generated photos, lines, sheets
 """
 
 import argparse
@@ -77,6 +78,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                        help="images declaring more pixels are refused (413) before decoding")
     _add_model_options(serve)
     _add_bench_parser(commands)
+    _add_targets_parser(commands)
     return parser.parse_args(argv)
 
 
@@ -184,6 +186,25 @@ def _add_bench_parser(commands) -> None:
                         help="print two saved bench.json side by side, and measure nothing")
 
 
+def _add_targets_parser(commands) -> None:
+    from edge_app import targets
+    full, quick = targets.Sizes(), targets.QUICK
+    parser = commands.add_parser("targets", help="measure the accuracy targets: single digits, lines, sheets, scans",
+                                 description=targets.__doc__, formatter_class=HelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{quick.singles} single digits, {quick.lines} lines, {quick.sheets} sheets, "
+                             f"{quick.scans} scans (default: {full.singles}, {full.lines}, {full.sheets}, "
+                             f"{full.scans})")
+    parser.add_argument("--realdev", metavar="DIR", default=None,
+                        help=f"also read realdev's real photos from here (default: ${targets.REALDEV_ENV}, "
+                             "else they are left out)")
+    parser.add_argument("--mnist", default=None,
+                        help="MNIST for the digits drawn and the scans (default: $MNIST_PATH, then Keras's "
+                             "cache; without it the stroke font draws and the scans are skipped)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per set instead of the table")
+    _add_model_options(parser)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.command == "predict":
@@ -194,6 +215,8 @@ def main(argv=None) -> int:
         return _serve(args)
     if args.command == "bench":
         return _bench(args)
+    if args.command == "targets":
+        return _targets(args)
     return fail(PROG, f"unknown command {args.command}")
 
 
@@ -283,3 +306,19 @@ def _bench(args) -> int:
                          log=lambda line: print(f"{PROG} bench: {line}", file=sys.stderr, flush=True))
     except OSError as error:
         return fail(PROG, f"cannot write {error.filename or 'output'}: {error.strerror or error}")
+
+
+def _targets(args) -> int:
+    import os
+
+    from edge_app import targets
+    from edge_app.pipeline import PipelineConfig
+    try:
+        classifier = _classifier(args)
+    except ModelError as error:
+        return fail(PROG, str(error))
+    realdev = args.realdev or os.environ.get(targets.REALDEV_ENV)
+    config = PipelineConfig(min_confidence=args.min_confidence)
+    return targets.run(classifier, targets.QUICK if args.quick else targets.Sizes(), args.mnist,
+                       Path(realdev) if realdev else None, args.json, config,
+                       log=lambda line: print(f"{PROG} targets: {line}", file=sys.stderr, flush=True))

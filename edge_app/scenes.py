@@ -5,7 +5,8 @@ on them. A scene is a sheet of paper (white, beige, blue or yellow, with some
 texture) holding lines of numbers of 1-12 digits in pen, marker or pencil, some
 digits touching, seen under uneven light with a soft shadow, slight perspective
 and rotation, blur, noise and JPEG compression; optionally on ruled or squared
-paper (SceneConfig.rules), or lying whole on a table (SceneConfig.table).
+paper (SceneConfig.rules), or lying whole on a table (SceneConfig.table). make_single_digit
+photographs one digit; make_line crops one number of a scene to its line.
 
     scene = make_scene(np.random.default_rng(0), digits=DigitSource.find())
     scene.image      # uint8 BGR (480, 640, 3)
@@ -131,6 +132,34 @@ def make_single_digit(rng: np.random.Generator, digits: DigitSource | None = Non
     image, numbers, digit_boxes = _photograph(ink_alpha, [(str(value), (x, y, w, h))], [(value, (x, y, w, h))],
                                               rng, config)
     return Scene(image, numbers, digit_boxes)
+
+
+def make_line(rng: np.random.Generator, digits: DigitSource | None = None,
+              config: SceneConfig = SceneConfig()) -> Scene:
+    """A photographed number cropped to its line: one number of 3 digits or more from a scene, with a
+    margin of paper 0.15-0.8 of its height round it, kept off the scene's other numbers."""
+    if config.max_digits < 3:
+        raise ValueError("a line needs numbers of 3 digits or more: SceneConfig.max_digits is below 3")
+    while True:
+        scene = make_scene(rng, digits, config)
+        long = [number for number in scene.numbers if len(number[0]) >= 3]
+        if long:
+            break
+    text, (x, y, w, h) = long[int(rng.integers(len(long)))]
+    margin = rng.uniform(0.15, 0.8) * h
+    height, width = scene.image.shape[:2]
+    top, bottom = max(0, int(y - margin)), min(height, int(y + h + margin))
+    left, right = max(0, int(x - margin)), min(width, int(x + w + margin))
+    for other, (ox, oy, ow, oh) in scene.numbers:  # a neighbour may show only cut, as in a hand-made crop
+        if (other, (ox, oy, ow, oh)) == (text, (x, y, w, h)) or ox > right or ox + ow < left:
+            continue
+        if oy + oh / 2 < y:
+            top = max(top, int(oy + 0.7 * oh))
+        elif oy + oh / 2 > y + h:
+            bottom = min(bottom, int(oy + 0.3 * oh))
+    digit_boxes = [(digit, (bx - left, by - top, bw, bh)) for digit, (bx, by, bw, bh) in scene.digits
+                   if x <= bx + bw / 2 <= x + w and y <= by + bh / 2 <= y + h]
+    return Scene(scene.image[top:bottom, left:right].copy(), [(text, (x - left, y - top, w, h))], digit_boxes)
 
 
 def shake(image: np.ndarray, dx: float, dy: float) -> np.ndarray:

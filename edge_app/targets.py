@@ -1,0 +1,181 @@
+"""The accuracy targets, measured: generated photos of single digits, numbers cropped to their line and
+whole sheets, MNIST digits as scans, and real photos (realdev) when given.
+
+    python -m edge_app targets                          # the shipped int8 model: a Markdown table
+    python -m edge_app targets --quick                  # at most 40 items a set: under 30 s
+    python -m edge_app targets --realdev ../shared/data/realdev --json
+
+Device side only. The generated sets come from the demo's generator with fixed seeds, so
+a run measures the same images every time; drawn with MNIST test digits when MNIST is
+found (--mnist, MNIST_PATH, Keras's cache), else with the stroke font, and the scans set
+is then skipped. An item counts only when it reads exactly: a single digit as that one
+digit and nothing else, a line as that one number, a sheet's number when one of the
+numbers read is exactly it, a scan as its digit.
+"""
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edge_app.bench import Progress
+from edge_app.imageio import read_image
+from edge_app.mnist import MnistError, load_mnist
+from edge_app.pipeline import PipelineConfig, read_frame
+from edge_app.scenes import DigitSource, make_line, make_scene, make_single_digit
+
+REALDEV_ENV = "REALDEV_PATH"  # where realdev is when --realdev is not given
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str  # the set, as the table shows it
+    items: int  # photos, lines, numbers or scans judged
+    right: int  # read exactly
+    target: float  # the share the issue asks for
+
+    @property
+    def share(self) -> float:
+        return self.right / self.items if self.items else 0.0
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "share": round(self.share, 4)}
+
+
+# A set yields (image, expected numbers, whole): with whole, the numbers read must be exactly the
+# expected ones; without, each expected number counts when it is among those read.
+Item = tuple[np.ndarray, list[str], bool]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    singles: int = 300  # generated single-digit photos, seed 200
+    lines: int = 200  # generated numbers cropped to their line, seed 400
+    sheets: int = 100  # generated sheets, seed 100
+    scans: int = 1000  # MNIST test digits as dark-on-white scans, 28x28
+
+
+QUICK = Sizes(singles=40, lines=40, sheets=10, scans=40)
+
+
+Set = tuple[str, float, int, Callable[[], Iterator[Item]]]  # name, target, images, the items
+
+
+def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
+    """The generated sets: single digits, lines, sheets."""
+    def singles():
+        rng = np.random.default_rng(200)
+        for _ in range(sizes.singles):
+            scene = make_single_digit(rng, digits)
+            yield scene.image, scene.texts, True
+
+    def lines():
+        rng = np.random.default_rng(400)
+        for _ in range(sizes.lines):
+            scene = make_line(rng, digits)
+            yield scene.image, scene.texts, True
+
+    def sheets():
+        rng = np.random.default_rng(100)
+        for _ in range(sizes.sheets):
+            scene = make_scene(rng, digits)
+            yield scene.image, scene.texts, False
+
+    return [(f"single-digit photos (generated, seed 200, {digits.name})", 0.98, sizes.singles, singles),
+            (f"numbers cropped to their line (generated, seed 400, {digits.name})", 0.90, sizes.lines, lines),
+            (f"numbers on whole sheets (generated, seed 100, {sizes.sheets} sheets, {digits.name})", 0.85,
+             sizes.sheets, sheets)]
+
+
+def scan_set(images: np.ndarray, labels: np.ndarray) -> Set:
+    def scans():
+        for image, label in zip(images, labels, strict=True):
+            yield 255 - image, [str(int(label))], True
+    return (f"MNIST test digits as dark-on-white scans, 28x28 (first {len(images):,})", 0.98, len(images), scans)
+
+
+def realdev_sets(folder: Path) -> list[Set]:
+    """realdev's single-digit photos, lines and sheets (its README describes the layout)."""
+    singles = list(csv.DictReader((folder / "photos_single" / "labels.csv").open()))
+    strings = list(csv.DictReader((folder / "digit_strings" / "labels.csv").open()))
+    pages = sorted({row["page_image"] for row in strings})
+
+    def photos():
+        for row in singles:
+            yield read_image(folder / "photos_single" / row["file"]), [row["label"]], True
+
+    def lines():
+        for row in strings:
+            yield read_image(folder / "digit_strings" / "lines" / row["line_image"]), [row["string"]], True
+
+    def sheets():
+        for page in pages:
+            yield (read_image(folder / "digit_strings" / "pages" / page),
+                   [row["string"] for row in strings if row["page_image"] == page], False)
+
+    return [("realdev: single-digit photos", 0.98, len(singles), photos),
+            ("realdev: numbers cropped to their line", 0.90, len(strings), lines),
+            (f"realdev: numbers on the sheets ({len(pages)} sheets)", 0.85, len(pages), sheets)]
+
+
+def measure(classifier, sets: list[Set], config: PipelineConfig | None = None, progress: Progress | None = None,
+            on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Read every item of every set with the whole pipeline; one Outcome per set."""
+    config = config or PipelineConfig()
+    outcomes = []
+    for name, target, count, items in sets:
+        right = judged = 0
+        source = items() if progress is None else progress.track(name, items(), count)
+        for image, expected, whole in source:
+            read = [number.text for number in read_frame(image, classifier, config)]
+            if whole:
+                judged += 1
+                right += read == expected
+            else:
+                judged += len(expected)
+                right += sum(text in read for text in expected)
+        if progress is not None:
+            progress.clear()
+        outcome = Outcome(name, judged, right, target)
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+    return outcomes
+
+
+def markdown(outcomes: list[Outcome]) -> str:
+    lines = ["| set | items | read exactly | target |", "|---|---:|---:|---|"]
+    for outcome in outcomes:
+        target = f"{outcome.target:.0%}: {'met' if outcome.share >= outcome.target else 'not met'}"
+        lines.append(f"| {outcome.name} | {outcome.items:,} | {outcome.right:,} ({outcome.share:.1%}) | {target} |")
+    return "\n".join(lines)
+
+
+def run(classifier, sizes: Sizes, mnist: str | None, realdev: Path | None, as_json: bool,
+        config: PipelineConfig, log) -> int:
+    """The targets command once the model is loaded: 0, or 2 when realdev is not where it was said to be."""
+    sets = []
+    if realdev is not None:
+        if not (realdev / "photos_single" / "labels.csv").is_file():
+            log(f"error: no realdev at {realdev} (photos_single/labels.csv is missing)")
+            return 2
+        sets += realdev_sets(realdev)
+    try:
+        (_, _), (x_test, y_test) = load_mnist(mnist, download=False)
+        digits = DigitSource(x_test, y_test)
+    except MnistError as error:
+        log(f"MNIST not found ({error}): the scenes use the stroke font and the scans are skipped; "
+            "give MNIST with --mnist PATH or MNIST_PATH")
+        x_test = y_test = None
+        digits = DigitSource()
+    sets += generated_sets(digits, sizes)
+    if x_test is not None:
+        sets.append(scan_set(x_test[:sizes.scans], y_test[:sizes.scans]))
+    print_json = (lambda outcome: print(json.dumps(outcome.as_dict()), flush=True)) if as_json else None
+    outcomes = measure(classifier, sets, config, Progress("targets"), print_json)
+    if not as_json:
+        print(markdown(outcomes))
+    return 0

@@ -1,0 +1,122 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge_app.pipeline import PipelineConfig
+from edge_app.scenes import make_line, make_scene
+from edge_app.strokefont import draw
+from edge_app.targets import Outcome, markdown, measure, realdev_sets
+
+ROOT = Path(__file__).resolve().parent.parent
+INT8 = ROOT / "models" / "digits_int8.tflite"
+needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
+
+
+def run_targets(*args):
+    return subprocess.run([sys.executable, "-m", "edge_app", "targets", *args], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    from edge_app.classifier import Classifier
+    return Classifier(INT8, num_threads=1)
+
+
+def test_a_line_is_its_number_cropped_from_a_scene_with_its_digits_and_no_other_number():
+    checked = 0
+    for seed in range(8):
+        line = make_line(np.random.default_rng(seed))
+        (text, (x, y, w, h)), = line.numbers
+        height, width = line.image.shape[:2]
+        assert len(text) >= 3 and [str(digit) for digit, _ in line.digits] == list(text)
+        assert 0 <= x and x + w <= width and 0 <= y and y + h <= height  # the whole number is in the crop ...
+        assert height <= 2.6 * h + 2 and width <= w + 1.6 * h + 2  # ... with at most 0.8 of its height round it
+        for _, (bx, by, bw, bh) in line.digits:
+            assert x <= bx + bw / 2 <= x + w and y <= by + bh / 2 <= y + h
+        scene = make_scene(np.random.default_rng(seed))  # the scene it was cropped from, when it had a long number
+        if not any(len(other) >= 3 for other in scene.texts):
+            continue
+        (sx, sy, _, _), = [box for other, box in scene.numbers if other == text]
+        left, top = sx - x, sy - y
+        np.testing.assert_array_equal(line.image, scene.image[top:top + height, left:left + width])
+        for other, (_, oy, _, oh) in scene.numbers:  # the others: at most 30% of their height in the crop
+            if other != text:
+                assert min(oy + oh, top + height) - max(oy, top) <= 0.3 * oh + 1
+        checked += 1
+    assert checked >= 4
+
+
+def blank_and_seven():
+    """A photo of blank paper, and of a 7 written on it."""
+    paper = np.full((240, 320, 3), 235, np.uint8)
+    glyph = cv2.resize(draw(7, np.random.default_rng(0)), (112, 112))
+    seven = paper.copy()
+    seven[64:176, 104:216][glyph > 128] = 30
+    return paper, seven
+
+
+@needs_model
+def test_measure_counts_only_exact_readings_whole_or_number_by_number(classifier):
+    paper, seven = blank_and_seven()
+    sets = [("whole", 0.9, 3, lambda: iter([(seven, ["7"], True), (paper, ["7"], True), (seven, ["1"], True)])),
+            ("numbers", 0.5, 2, lambda: iter([(seven, ["7", "12"], False), (paper, ["3"], False)]))]
+    whole, numbers = measure(classifier, sets)
+    assert (whole.items, whole.right) == (3, 1)  # only the seven read as 7
+    assert (numbers.items, numbers.right) == (3, 1)  # the sheets hold three numbers; the 7 is one of them
+    # Nothing read at all when every blob is too short to be a digit: the counts follow the readings.
+    nothing = measure(classifier, sets, PipelineConfig(min_digit_height=1000))
+    assert [outcome.right for outcome in nothing] == [0, 0]
+
+
+def test_the_table_says_which_targets_are_met():
+    table = markdown([Outcome("a", 200, 196, 0.98), Outcome("b", 10, 8, 0.9)]).splitlines()
+    assert table[2:] == ["| a | 200 | 196 (98.0%) | 98%: met |", "| b | 10 | 8 (80.0%) | 90%: not met |"]
+
+
+def test_realdev_sets_follow_its_layout(tmp_path):
+    (tmp_path / "photos_single" / "w").mkdir(parents=True)
+    (tmp_path / "digit_strings" / "lines").mkdir(parents=True)
+    (tmp_path / "digit_strings" / "pages").mkdir(parents=True)
+    _, seven = blank_and_seven()
+    cv2.imwrite(str(tmp_path / "photos_single" / "w" / "seven.png"), seven)
+    (tmp_path / "photos_single" / "labels.csv").write_text("file,label,set,writer\nw/seven.png,7,test,w\n")
+    for name in ("l1.png", "l2.png", "page.png"):
+        cv2.imwrite(str(tmp_path / "digit_strings" / ("pages" if name == "page.png" else "lines") / name), seven)
+    (tmp_path / "digit_strings" / "labels.csv").write_text(
+        "line_image,string,page_image\nl1.png,7,page.png\nl2.png,12,page.png\n")
+    singles, lines, sheets = realdev_sets(tmp_path)
+    assert [s[2] for s in (singles, lines, sheets)] == [1, 2, 1]  # images in each
+    assert [(expected, whole) for _, expected, whole in singles[3]()] == [(["7"], True)]
+    assert [(expected, whole) for _, expected, whole in lines[3]()] == [(["7"], True), (["12"], True)]
+    (image, expected, whole), = sheets[3]()
+    assert image.shape == seven.shape and expected == ["7", "12"] and not whole
+
+
+@needs_model
+def test_the_command_prints_one_json_object_per_set(tmp_path):
+    result = run_targets("--quick", "--json", "--num-threads", "1", "--mnist", str(tmp_path / "none.npz"))
+    assert result.returncode == 0, result.stderr
+    assert "stroke font" in result.stderr  # no MNIST there: drawn with the font, scans left out
+    outcomes = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["name"].split(" (")[0] for o in outcomes] == [
+        "single-digit photos", "numbers cropped to their line", "numbers on whole sheets"]
+    assert [o["items"] for o in outcomes[:2]] == [40, 40] and outcomes[2]["items"] >= 10
+    for outcome in outcomes:
+        assert 0 < outcome["right"] <= outcome["items"]
+        assert outcome["share"] == round(outcome["right"] / outcome["items"], 4)
+
+
+def test_the_command_fails_in_one_line_on_a_missing_realdev_or_a_bad_model(tmp_path):
+    result = run_targets("--quick", "--realdev", str(tmp_path))
+    assert result.returncode == 2 and "no realdev at" in result.stderr and "Traceback" not in result.stderr
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"not a model")
+    result = run_targets("--quick", "--model", str(bad))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -10,6 +10,7 @@
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -309,8 +310,6 @@ def _bench(args) -> int:
 
 
 def _targets(args) -> int:
-    import os
-
     from edge_app import targets
     from edge_app.pipeline import PipelineConfig
     try:

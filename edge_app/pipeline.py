@@ -598,9 +598,10 @@ def _shadow_tip(grey: np.ndarray, labels: np.ndarray, blob: Blob, ruled: np.ndar
     paper = dark & (window == 0)
     if ruled is not None:
         paper &= ~ruled[y0:y1, x0:x1]
-    counted = np.ones_like(paper)
+    counted = True  # every pixel of the paper, or only those outside the box `outside`
     if outside is not None:
         ox, oy, ow, oh = outside
+        counted = np.ones_like(paper)
         counted[max(0, oy - y0):max(0, oy + oh - y0), max(0, ox - x0):max(0, ox + ow - x0)] = False
     least = reach * ink.size
     if np.count_nonzero(paper & counted) < least:  # it cannot reach that far: most blobs stop here

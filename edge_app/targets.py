@@ -21,9 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_app.bench import Progress
+from edge_app.bench import Progress, load_test_digits
 from edge_app.imageio import read_image
-from edge_app.mnist import MnistError, load_mnist
 from edge_app.pipeline import PipelineConfig, read_frame
 from edge_app.scenes import DigitSource, make_line, make_scene, make_single_digit
 
@@ -163,17 +162,10 @@ def run(classifier, sizes: Sizes, mnist: str | None, realdev: Path | None, as_js
             log(f"error: no realdev at {realdev} (photos_single/labels.csv is missing)")
             return 2
         sets += realdev_sets(realdev)
-    try:
-        (_, _), (x_test, y_test) = load_mnist(mnist, download=False)
-        digits = DigitSource(x_test, y_test)
-    except MnistError as error:
-        log(f"MNIST not found ({error}): the scenes use the stroke font and the scans are skipped; "
-            "give MNIST with --mnist PATH or MNIST_PATH")
-        x_test = y_test = None
-        digits = DigitSource()
+    scans, digits = load_test_digits(mnist, sizes.scans, log)
     sets += generated_sets(digits, sizes)
-    if x_test is not None:
-        sets.append(scan_set(x_test[:sizes.scans], y_test[:sizes.scans]))
+    if scans is not None:
+        sets.append(scan_set(*scans))
     print_json = (lambda outcome: print(json.dumps(outcome.as_dict()), flush=True)) if as_json else None
     outcomes = measure(classifier, sets, config, Progress("targets"), print_json)
     if not as_json:

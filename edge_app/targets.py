@@ -98,8 +98,8 @@ def scan_set(images: np.ndarray, labels: np.ndarray) -> Set:
 
 def realdev_sets(folder: Path) -> list[Set]:
     """realdev's single-digit photos, lines and sheets (its README describes the layout)."""
-    singles = list(csv.DictReader((folder / "photos_single" / "labels.csv").open()))
-    strings = list(csv.DictReader((folder / "digit_strings" / "labels.csv").open()))
+    singles = _rows(folder / "photos_single" / "labels.csv")
+    strings = _rows(folder / "digit_strings" / "labels.csv")
     pages = sorted({row["page_image"] for row in strings})
 
     def photos():
@@ -118,6 +118,11 @@ def realdev_sets(folder: Path) -> list[Set]:
     return [("realdev: single-digit photos", 0.98, len(singles), photos),
             ("realdev: numbers cropped to their line", 0.90, len(strings), lines),
             (f"realdev: numbers on the sheets ({len(pages)} sheets)", 0.85, len(pages), sheets)]
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(newline="") as stream:
+        return list(csv.DictReader(stream))
 
 
 def measure(classifier, sets: list[Set], config: PipelineConfig | None = None, progress: Progress | None = None,

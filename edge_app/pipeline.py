@@ -90,7 +90,10 @@ class PipelineConfig:
     # the scenes: the eleventh output still steers the cuts, but dropping even at 0.99 lost odd real digits.
     not_digit: float | None = None
     line_overlap: float = 0.5  # digits sharing this share of the smaller height are on one line ...
-    line_near: int = 3  # ... with the line's band where it has got to: its last this many digits, left to right
+    line_near: int = 3  # ... with the line's band where it has got to: its last this many digits, left to right,
+    line_fit: int = 2  # moved along the page's slope, the median over lines of at least this many digits ...
+    max_line_slope: float = 0.5  # ... of at most this many pixels down per pixel right (27 degrees) ...
+    slope_passes: int = 3  # ... found again from the lines followed along it, at most this many times
     number_gap: float = 1.6  # a gap wider than this many digit heights starts a new number
 
 
@@ -692,18 +695,17 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
 def group_numbers(digits: list[Digit], config: PipelineConfig = PipelineConfig()) -> list[Number]:
     """Digits -> numbers: same line, small gaps; lines top to bottom, then left to right.
 
-    Lines are followed left to right: a digit joins the line whose band where it has got
-    to (its last `line_near` digits) it overlaps most, so a line that slopes (a tilted
-    page, a hand drifting) keeps its last digits, which a band over the whole line loses.
+    Lines are followed left to right (_follow_lines), level first; the lines found give
+    the page's slope (_page_slope), along which they are followed again, up to
+    `slope_passes` times: the widely spaced digits of a page turned 20 degrees fall into
+    short pieces of lines level, which give part of its slope, and whole lines by the third pass.
     """
-    lines: list[list[Digit]] = []
-    for digit in sorted(digits, key=lambda d: d.box[0]):
-        overlaps = [(_line_overlap(line[-config.line_near:], digit, config), i) for i, line in enumerate(lines)]
-        joined = max(((share, i) for share, i in overlaps if share is not None), default=None)
-        if joined is None:
-            lines.append([digit])
-        else:
-            lines[joined[1]].append(digit)
+    lines, slope = _follow_lines(digits, 0.0, config), 0.0
+    for _ in range(config.slope_passes):
+        slope, previous = _page_slope(lines, config), slope
+        if slope == previous:
+            break
+        lines = _follow_lines(digits, slope, config)
     numbers = []
     for line in sorted(lines, key=lambda ds: min(d.box[1] for d in ds)):
         height = float(median(d.box[3] for d in line))
@@ -718,6 +720,36 @@ def group_numbers(digits: list[Digit], config: PipelineConfig = PipelineConfig()
     return numbers
 
 
+def _follow_lines(digits: list[Digit], slope: float, config: PipelineConfig) -> list[list[Digit]]:
+    """Digits in lines, left to right: each joins the line whose band where it has got to (its
+    last `line_near` digits, moved along `slope` to the digit) it overlaps most, so a line that
+    slopes (a tilted page, a hand drifting) keeps its last digits, which a band over the whole
+    line loses."""
+    lines: list[list[Digit]] = []
+    for digit in sorted(digits, key=lambda d: d.box[0]):
+        overlaps = [(_line_overlap(line[-config.line_near:], digit, slope, config), i)
+                    for i, line in enumerate(lines)]
+        joined = max(((share, i) for share, i in overlaps if share is not None), default=None)
+        if joined is None:
+            lines.append([digit])
+        else:
+            lines[joined[1]].append(digit)
+    return lines
+
+
+def _page_slope(lines: list[list[Digit]], config: PipelineConfig) -> float:
+    """The median slope (pixels down per pixel right) of the digits' centres along the lines of
+    at least `line_fit` digits; 0 without such lines."""
+    slopes = []
+    for line in lines:
+        if len(line) >= config.line_fit:
+            x = np.array([d.box[0] + d.box[2] / 2 for d in line])
+            y = np.array([d.box[1] + d.box[3] / 2 for d in line])
+            if np.ptp(x) > 0:
+                slopes.append(float(np.polyfit(x, y, 1)[0]))
+    return float(np.clip(median(slopes), -config.max_line_slope, config.max_line_slope)) if slopes else 0.0
+
+
 def _number(digits: list[Digit]) -> Number:
     box = digits[0].box
     for digit in digits[1:]:
@@ -725,11 +757,13 @@ def _number(digits: list[Digit]) -> Number:
     return Number("".join(str(d.digit) for d in digits), min(d.confidence for d in digits), box, tuple(digits))
 
 
-def _line_overlap(near: list[Digit], digit: Digit, config: PipelineConfig) -> float | None:
-    """The share of `digit`'s height inside the band of the `near` digits, or None when the two share less
-    than `line_overlap` of the smaller height: not on one line."""
-    top = median(d.box[1] for d in near)
-    bottom = median(d.box[1] + d.box[3] for d in near)
+def _line_overlap(near: list[Digit], digit: Digit, slope: float, config: PipelineConfig) -> float | None:
+    """The share of `digit`'s height inside the band of the `near` digits, each moved along `slope` to the
+    digit, or None when the two share less than `line_overlap` of the smaller height: not on one line."""
+    centre = digit.box[0] + digit.box[2] / 2
+    shifts = [slope * (centre - d.box[0] - d.box[2] / 2) for d in near]
+    top = median(d.box[1] + shift for d, shift in zip(near, shifts, strict=True))
+    bottom = median(d.box[1] + d.box[3] + shift for d, shift in zip(near, shifts, strict=True))
     overlap = min(bottom, digit.box[1] + digit.box[3]) - max(top, digit.box[1])
     if overlap < config.line_overlap * min(bottom - top, digit.box[3]):
         return None

@@ -346,6 +346,19 @@ def test_group_numbers_follows_a_sloping_line_to_its_end_without_taking_the_next
     assert [n.text for n in numbers] == ["012345678901", "567890123456"]
 
 
+def test_group_numbers_follows_the_widely_spaced_lines_of_a_page_turned_20_degrees():
+    def d(value, x, y, h):
+        return Digit(value, 0.9, (x, y, 18, h))
+    # Digits 45 pixels apart rise 16 pixels each (20 degrees); short digits sit low on their line, as
+    # a "5" does beside a "9". Level, the band of a line's last digits misses its next tall digit.
+    lines = [[d((i + k) % 10, 40 + 45 * i, 300 + 90 * k - 16 * i + (8 if i % 2 else 0), 22 if i % 2 else 34)
+              for i in range(8)] for k in range(3)]
+    numbers = group_numbers([digit for line in lines for digit in line])
+    assert [n.text for n in numbers] == ["01234567", "12345678", "23456789"]
+    level = group_numbers([digit for line in lines for digit in line], PipelineConfig(slope_passes=0))
+    assert len(level) > 3
+
+
 def test_roi_and_empty_frames_read_nothing_without_error():
     class Never:
         def predict(self, crops):

@@ -13,6 +13,7 @@ One pure function per stage, so each can be tested alone:
     numbers = read_frame(frame_bgr, classifier)
 """
 
+import math
 from dataclasses import dataclass
 from statistics import median
 
@@ -324,26 +325,45 @@ def _hysteresis(flat: np.ndarray, config: PipelineConfig, sharp: tuple[np.ndarra
     """Components of the weak-ink mask and which of them reach strong ink: (count, labels, stats, keep)."""
     ink = 255 - flat
     # Noise as the median absolute deviation of the (mostly paper) image, from histograms: fast on uint8.
-    middle = _median_uint8(ink)
-    noise = 1.4826 * _median_uint8(cv2.absdiff(ink, np.full_like(ink, middle)))
+    # The deviations' histogram is folded from the image's, so the image is counted only once.
+    counts = cv2.calcHist([ink], [0], None, [256], [0, 256]).reshape(-1)
+    middle = _median_of_counts(counts, ink.size)
+    noise = 1.4826 * _median_of_counts(_deviation_counts(counts, middle), ink.size)
     high = max(config.high_contrast, config.noise_factor * 2 * noise)
     low = max(config.low_contrast, config.noise_factor * noise)
-    weak = (ink >= low).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
+    weak = _at_least(ink, low).astype(np.uint8)
+    # BBDT labels and measures exactly as the default (Spaghetti) does here, but gives the statistics
+    # about twice as fast; the centroids, which differ in their last bits, are not used.
+    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(weak, 8, cv2.CV_32S, cv2.CCL_BBDT)
     keep = np.zeros(count, bool)
-    rows, columns = np.nonzero(ink >= high)
+    strong = np.flatnonzero(_at_least(ink, high))  # flat indices: far faster than np.nonzero's rows and columns
     if sharp is not None:  # strong only against the paper with sharp steps too: no shadow's halo seeds
         grey, paper = sharp
-        dark = grey[rows, columns].astype(np.int32) * 255 <= paper[rows, columns].astype(np.int32) * int(255 - high)
-        rows, columns = rows[dark], columns[dark]
-    keep[labels[rows, columns]] = True
+        dark = (grey.ravel()[strong].astype(np.int32) * 255
+                <= paper.ravel()[strong].astype(np.int32) * int(255 - high))
+        strong = strong[dark]
+    keep[labels.ravel()[strong]] = True
     keep[0] = False
     return count, labels, stats, keep
 
 
-def _median_uint8(image: np.ndarray) -> int:
-    counts = cv2.calcHist([image], [0], None, [256], [0, 256]).reshape(-1)
-    return int(np.searchsorted(np.cumsum(counts), (image.size + 1) // 2))
+def _at_least(image: np.ndarray, level: float) -> np.ndarray:
+    """uint8 pixels >= a float level, compared as integers: against a float numpy would cast the
+    whole image to float64 first. v >= level is v >= ceil(level), i.e. v > ceil(level) - 1."""
+    return image > min(math.ceil(level) - 1, 255)
+
+
+def _median_of_counts(counts: np.ndarray, size: int) -> int:
+    """The median level of a 256-level histogram of `size` pixels (the lower middle one when `size` is even)."""
+    return int(np.searchsorted(np.cumsum(counts), (size + 1) // 2))
+
+
+def _deviation_counts(counts: np.ndarray, centre: int) -> np.ndarray:
+    """The histogram of |v - centre| from the histogram of v: deviation d counts levels centre + d and centre - d."""
+    deviations = np.zeros_like(counts)
+    deviations[:256 - centre] = counts[centre:]  # levels centre..255: deviations 0..255 - centre
+    deviations[1:centre + 1] += counts[:centre][::-1]  # levels centre - 1..0: deviations 1..centre
+    return deviations
 
 
 def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:

@@ -186,18 +186,23 @@ def _under_strokes(small: np.ndarray, paper: np.ndarray, side: int, config: Pipe
     around the ink instead, where that is brighter. A real hole, a 0's, is paper-bright
     either way.
     """
-    ink = (small.astype(np.float32) * 255.0 / np.maximum(paper, 1) <= 255 - config.low_contrast).astype(np.uint8)
-    outside = np.pad(ink, 1)  # paper all round, so one fill from a corner reaches all the open paper
+    ink = (np.multiply(small, np.float32(255.0), dtype=np.float32) / np.maximum(paper, 1)
+           <= 255 - config.low_contrast).astype(np.uint8)
+    # Paper all round, so one fill from a corner reaches all the open paper.
+    outside = cv2.copyMakeBorder(ink, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     cv2.floodFill(outside, None, (0, 0), 2)
     enclosed = outside[1:-1, 1:-1] == 0
     if not enclosed.any():
         return paper
-    region = cv2.dilate((enclosed | ink.astype(bool)).astype(np.uint8), np.ones((3, 3), np.uint8))
-    # The mean of the paper pixels nearby (a box filter is fast at any size).
-    weight = cv2.blur((1 - region).astype(np.float32), (2 * side + 1, 2 * side + 1))
-    around = cv2.blur(small.astype(np.float32) * (1 - region), (2 * side + 1, 2 * side + 1)) / np.maximum(weight, 1e-3)
-    around = np.where(weight > 0.05, around, paper)
-    return np.where(enclosed, np.maximum(paper, around), paper).astype(paper.dtype)
+    free = 1 - cv2.dilate(enclosed.view(np.uint8) | ink, np.ones((3, 3), np.uint8))  # 1 on paper clear of both
+    # The mean of the paper pixels nearby (a box filter is fast at any size), needed only where enclosed.
+    weight = cv2.blur(free.astype(np.float32), (2 * side + 1, 2 * side + 1))[enclosed]
+    total = cv2.blur(np.multiply(small, free, dtype=np.float32), (2 * side + 1, 2 * side + 1))[enclosed]
+    under = paper[enclosed]
+    around = np.where(weight > 0.05, total / np.maximum(weight, 1e-3), under)
+    filled = paper.copy()
+    filled[enclosed] = np.maximum(under, around).astype(paper.dtype)
+    return filled
 
 
 def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np.ndarray:
@@ -218,7 +223,7 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) ->
     for axis in (0, 1):  # horizontal rules, then vertical ones on the transposed page
         small = half if axis == 0 else half.T
         width = small.shape[1]
-        ink = (small <= 255 - config.low_contrast).astype(np.uint8)
+        ink = (small <= math.floor(255 - config.low_contrast)).astype(np.uint8)  # integer compare: no float copy
         # Only ink thin across the rule's direction can be a rule: thick bars and the strokes
         # crossing a rule are left out here; chaining the runs (_rules) bridges them.
         thick = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2 * widest + 1, 1), np.uint8))
@@ -614,22 +619,29 @@ def _shadow_tip(grey: np.ndarray, labels: np.ndarray, blob: Blob, ruled: np.ndar
     patch = grey[y0:y1, x0:x1]
     ink = patch[mask]
     rank = int(config.shadow_level / 100 * (ink.size - 1))
-    dark = patch <= (1 + config.shadow_slack) * np.partition(ink, rank)[rank]
+    dark = patch <= min(math.floor((1 + config.shadow_slack) * np.partition(ink, rank)[rank]), 255)  # as integers
     paper = dark & (window == 0)
     if ruled is not None:
         paper &= ~ruled[y0:y1, x0:x1]
-    counted = True  # every pixel of the paper, or only those outside the box `outside`
+    counted = None  # every pixel of the paper, or only those outside the box `outside`
     if outside is not None:
         ox, oy, ow, oh = outside
         counted = np.ones_like(paper)
         counted[max(0, oy - y0):max(0, oy + oh - y0), max(0, ox - x0):max(0, ox + ow - x0)] = False
     least = reach * ink.size
-    if np.count_nonzero(paper & counted) < least:  # it cannot reach that far: most blobs stop here
+    if _count(paper, counted) < least:  # it cannot reach that far: most blobs stop here
         return False
-    _, joined = cv2.connectedComponents((paper | mask & dark).astype(np.uint8), connectivity=8)
-    paper &= np.isin(joined, np.unique(joined[mask & dark]))
-    return (np.count_nonzero(paper & counted) >= least
+    count, joined = cv2.connectedComponents((paper | mask & dark).astype(np.uint8), connectivity=8)
+    reached = np.zeros(count, bool)  # the components holding dark ink of the blob
+    reached[joined[mask & dark]] = True
+    paper &= reached[joined]
+    return (_count(paper, counted) >= least
             and np.percentile(ink, 1) >= config.shadow_core * np.median(patch[paper]))
+
+
+def _count(mask: np.ndarray, within: np.ndarray | None) -> int:
+    """True pixels of `mask`, only those also True in `within` when given."""
+    return np.count_nonzero(mask if within is None else mask & within)
 
 
 def _cut_stroke_dominates(cut: list[Blob], blobs: list[Blob], areas, config: PipelineConfig) -> bool:
@@ -793,7 +805,10 @@ def _union(a, b):
 def _blob_mask(labels: np.ndarray, blob: Blob, box) -> np.ndarray:
     x, y, w, h = box
     window = labels[y:y + h, x:x + w]
-    return np.isin(window, blob.labels) if len(blob.labels) > 1 else window == blob.labels[0]
+    mask = window == blob.labels[0]
+    for label in blob.labels[1:]:  # a few labels: far quicker than np.isin on a small window
+        mask |= window == label
+    return mask
 
 
 def _cut_columns(labels: np.ndarray, blob: Blob, config: PipelineConfig) -> list[int]:

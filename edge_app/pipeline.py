@@ -174,8 +174,16 @@ def paper_estimate(grey: np.ndarray, config: PipelineConfig = PipelineConfig()):
 
 def divide_paper(grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
     """grey divided by a paper estimate of its size: paper -> 255."""
-    flat = cv2.divide(grey, np.maximum(paper, 1), scale=255.0, dtype=cv2.CV_32F)
-    return np.minimum(flat, 255.0, out=flat).astype(np.uint8)  # truncated, as the thresholds were tuned
+    flat = cv2.divide(grey, _at_least_one(paper), scale=255.0, dtype=cv2.CV_32F)
+    # min(flat, 255) in place: numpy's minimum against a scalar is several times slower on a frame.
+    cv2.threshold(flat, 255.0, 255.0, cv2.THRESH_TRUNC, dst=flat)
+    return flat.astype(np.uint8)  # truncated, as the thresholds were tuned
+
+
+def _at_least_one(image: np.ndarray) -> np.ndarray:
+    """max(image, 1) of a uint8 image, so it can divide. Against an array of ones numpy takes its
+    vectorised loop, against the scalar 1 a loop several times slower."""
+    return np.maximum(image, np.ones_like(image))
 
 
 def _under_strokes(small: np.ndarray, paper: np.ndarray, side: int, config: PipelineConfig) -> np.ndarray:
@@ -186,7 +194,7 @@ def _under_strokes(small: np.ndarray, paper: np.ndarray, side: int, config: Pipe
     around the ink instead, where that is brighter. A real hole, a 0's, is paper-bright
     either way.
     """
-    ink = (np.multiply(small, np.float32(255.0), dtype=np.float32) / np.maximum(paper, 1)
+    ink = (np.multiply(small, np.float32(255.0), dtype=np.float32) / _at_least_one(paper)
            <= 255 - config.low_contrast).astype(np.uint8)
     # Paper all round, so one fill from a corner reaches all the open paper.
     outside = cv2.copyMakeBorder(ink, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
@@ -217,11 +225,11 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) ->
     """
     if config.rule_length is None:
         return flat
-    half = cv2.erode(flat, np.ones((2, 2), np.uint8))[::2, ::2]
+    half = _darkest_of_2x2(flat)
     widest = max(1, int(np.ceil(config.rule_width * max(half.shape))))  # pixels at half size
     length = config.rule_length * max(half.shape)  # never the height of a strip: a digit spans that
     for axis in (0, 1):  # horizontal rules, then vertical ones on the transposed page
-        small = half if axis == 0 else half.T
+        small = half if axis == 0 else np.ascontiguousarray(half.T)  # OpenCV copies strided images at every call
         width = small.shape[1]
         ink = (small <= math.floor(255 - config.low_contrast)).astype(np.uint8)  # integer compare: no float copy
         # Only ink thin across the rule's direction can be a rule: thick bars and the strokes
@@ -246,8 +254,13 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) ->
         cleaned = np.where(on_rule, np.maximum(page, np.minimum(above, below)), page)
         flat = cleaned if axis == 0 else np.ascontiguousarray(cleaned.T)
         if axis == 0:
-            half = cv2.erode(flat, np.ones((2, 2), np.uint8))[::2, ::2]
+            half = _darkest_of_2x2(flat)
     return flat
+
+
+def _darkest_of_2x2(image: np.ndarray) -> np.ndarray:
+    """The image at half size, each pixel the darkest of its 2x2 block, contiguous for OpenCV."""
+    return np.ascontiguousarray(cv2.erode(image, np.ones((2, 2), np.uint8))[::2, ::2])
 
 
 def _rules(straight: np.ndarray, length: float, tolerance: float, thickness: int) -> np.ndarray | None:

@@ -30,6 +30,7 @@ INK_THRESHOLD = 0.25  # ink strength (0..1) from which a pixel counts toward the
 MIN_CONTRAST = 12  # grey levels between paper and ink below which a crop is blank
 MIN_ERODE_KEEP = 0.3  # never thin a stroke so far that less than this share of ink is left
 _NEIGHBOURS = np.ones((3, 3), np.uint8)  # a pixel and the 8 round it
+_INDICES = np.arange(MNIST_SIZE, dtype=np.float64)  # pixel rows (columns) 0..27, weights for a centre of mass
 
 
 def to_model_input(digits: np.ndarray) -> np.ndarray:
@@ -77,7 +78,7 @@ def ink_from_paper(grey: np.ndarray, mask: np.ndarray | None = None) -> np.ndarr
     if mask is not None:
         # One pixel of margin keeps the anti-aliased rim of the digit's own strokes. Multiplying by
         # the 0/1 margin is exact here, as ink is never negative, and cheaper than a masked store.
-        np.multiply(ink, cv2.dilate(mask8, _NEIGHBOURS), out=ink, casting="unsafe")
+        np.multiply(ink, cv2.dilate(mask8, _NEIGHBOURS), out=ink)
     return ink
 
 
@@ -211,8 +212,9 @@ def _place_by_centre_of_mass(box: np.ndarray) -> np.ndarray:
     h, w = box.shape
     rows, cols = box.sum(axis=1, dtype=np.float64), box.sum(axis=0, dtype=np.float64)
     total = float(rows.sum())
-    cy = float(rows @ np.arange(h)) / total
-    cx = float(cols @ np.arange(w)) / total
+    # The same dot as rows @ np.arange(h), which casts its indices to float64 first, without making them each call.
+    cy = float(np.dot(rows, _INDICES[:h])) / total
+    cx = float(np.dot(cols, _INDICES[:w])) / total
     centre = MNIST_SIZE / 2.0  # MNIST puts the centre of mass at pixel (14, 14)
     top = min(max(round(centre - cy), 0), MNIST_SIZE - h)
     left = min(max(round(centre - cx), 0), MNIST_SIZE - w)

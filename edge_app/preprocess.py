@@ -15,6 +15,9 @@ Real pens draw strokes from a hair's breadth to a marker's width at any size,
 so the stroke is also brought to MNIST's typical width before the final resize.
 """
 
+import math
+from bisect import bisect_left
+
 import cv2
 import numpy as np
 
@@ -26,6 +29,8 @@ STROKE_TOLERANCE = 0.35  # strokes within +-35% of STROKE_WIDTH are left as draw
 INK_THRESHOLD = 0.25  # ink strength (0..1) from which a pixel counts toward the bounding box
 MIN_CONTRAST = 12  # grey levels between paper and ink below which a crop is blank
 MIN_ERODE_KEEP = 0.3  # never thin a stroke so far that less than this share of ink is left
+_NEIGHBOURS = np.ones((3, 3), np.uint8)  # a pixel and the 8 round it
+_INDICES = np.arange(MNIST_SIZE, dtype=np.float64)  # pixel rows (columns) 0..27, weights for a centre of mass
 
 
 def to_model_input(digits: np.ndarray) -> np.ndarray:
@@ -52,12 +57,13 @@ def ink_from_paper(grey: np.ndarray, mask: np.ndarray | None = None) -> np.ndarr
         mask = np.asarray(mask, dtype=bool)
         if mask.shape != grey.shape:
             raise ValueError(f"mask shape {mask.shape} differs from crop shape {grey.shape}")
-        mask8 = mask.astype(np.uint8)
-        digit = _histogram(grey, mask8)
-        if digit.sum() == 0:
+        mask8 = mask.view(np.uint8)  # 0 and 1, for OpenCV, without a copy
+        area = cv2.countNonZero(mask8)
+        if area == 0:
             return np.zeros(grey.shape, np.float32)
+        digit = _histogram(grey, mask)
         outside = everything - digit
-        paper = _percentile(outside, 50) if outside.sum() >= 10 else _percentile(everything, 90)
+        paper = _percentile(outside, 50) if grey.size - area >= 10 else _percentile(everything, 90)
         dark = _percentile(digit, 10)
     else:
         paper = _percentile(everything, 90)
@@ -65,27 +71,31 @@ def ink_from_paper(grey: np.ndarray, mask: np.ndarray | None = None) -> np.ndarr
     contrast = paper - dark
     if contrast < MIN_CONTRAST:
         return np.zeros(grey.shape, np.float32)
-    ink = (np.float32(paper) - grey.astype(np.float32)) / np.float32(contrast)
+    ink = np.subtract(np.float32(paper), grey, dtype=np.float32)
+    np.divide(ink, np.float32(contrast), out=ink)
     np.minimum(ink, 1.0, out=ink)
     np.maximum(ink, 0.0, out=ink)
     if mask is not None:
-        # One pixel of margin keeps the anti-aliased rim of the digit's own strokes.
-        ink[cv2.dilate(mask8, np.ones((3, 3), np.uint8)) == 0] = 0.0
+        # One pixel of margin keeps the anti-aliased rim of the digit's own strokes. Multiplying by
+        # the 0/1 margin is exact here, as ink is never negative, and cheaper than a masked store.
+        np.multiply(ink, cv2.dilate(mask8, _NEIGHBOURS), out=ink)
     return ink
 
 
 def _histogram(grey: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """How many pixels (under `mask`) have each grey level 0..255."""
-    return cv2.calcHist([grey], [0], mask, [256], [0, 256]).reshape(-1).astype(np.int64)
+    """How many pixels of a uint8 image (where the bool `mask` is True) have each grey level 0..255."""
+    return np.bincount(grey.ravel() if mask is None else grey[mask], minlength=256)
 
 
 def _percentile(counts: np.ndarray, q: float) -> float:
     """np.percentile (linear interpolation) of the values a 256-level histogram counts."""
-    total = int(counts.sum())
+    # Two lookups in a list of 256 running totals: quicker than numpy's per-call overhead on arrays this small.
+    cumulative = np.cumsum(counts).tolist()
+    total = cumulative[-1]
     rank = q / 100.0 * (total - 1)
-    below = int(np.floor(rank))
-    cumulative = np.cumsum(counts)
-    low, high = np.searchsorted(cumulative, [below + 1, min(below + 1, total - 1) + 1])
+    below = math.floor(rank)
+    low = bisect_left(cumulative, below + 1)
+    high = bisect_left(cumulative, min(below + 1, total - 1) + 1)
     return float(low + (high - low) * (rank - below))
 
 
@@ -96,12 +106,12 @@ def normalize_ink(ink: np.ndarray, *, normalize_stroke: bool = True) -> np.ndarr
     empty array or one that is not 2-D.
     """
     ink = _check_image(ink)
-    ink = ink.astype(np.float32) / 255.0 if ink.dtype == np.uint8 else ink.astype(np.float32)
-    strong = ink >= INK_THRESHOLD
-    rows, cols = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))
-    if rows.size == 0:
+    # Never changed in place below (every step makes a new image), so float32 ink needs no copy.
+    ink = ink.astype(np.float32) / 255.0 if ink.dtype == np.uint8 else ink.astype(np.float32, copy=False)
+    x, y, w, h = _ink_box(ink >= INK_THRESHOLD)
+    if w == 0:
         return np.zeros((MNIST_SIZE, MNIST_SIZE), np.uint8)
-    ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    ink = ink[y:y + h, x:x + w]
 
     ink = _fit(ink, WORK_SIZE)
     if normalize_stroke:
@@ -131,10 +141,14 @@ def stroke_width(mask: np.ndarray) -> float:
     A stroke of width w and length L has area w*L and a perimeter of about 2*L.
     """
     mask = np.asarray(mask).astype(np.uint8)
-    area = int(mask.sum())
+    return _stroke_width(mask, int(mask.sum()))
+
+
+def _stroke_width(mask8: np.ndarray, area: int) -> float:
+    """stroke_width() of a uint8 mask whose `area` is already known."""
     if area == 0:
         return 0.0
-    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    contours, _ = cv2.findContours(mask8, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
     perimeter = sum(cv2.arcLength(c, True) for c in contours)
     return 2.0 * area / max(perimeter, 1.0)
 
@@ -146,6 +160,11 @@ def _check_image(image: np.ndarray) -> np.ndarray:
     if image.size == 0:
         raise ValueError("empty image")
     return image
+
+
+def _ink_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """x, y, w, h of the True pixels of a bool image; w and h are 0 when there are none."""
+    return cv2.boundingRect(np.ascontiguousarray(mask).view(np.uint8))
 
 
 def _fit(ink: np.ndarray, side: int) -> np.ndarray:
@@ -168,22 +187,22 @@ def _normalize_stroke(ink: np.ndarray, target: float) -> np.ndarray:
     if peak <= 0.0:
         return ink
     # Area-downscaling leaves hairlines faint, so binarise relative to the strongest ink.
-    mask = ink >= 0.4 * peak
-    width = stroke_width(mask)
+    mask8 = (ink >= 0.4 * peak).view(np.uint8)
+    area = cv2.countNonZero(mask8)
+    width = _stroke_width(mask8, area)
     if abs(width - target) <= STROKE_TOLERANCE * target:
         return ink
-    mask8 = mask.astype(np.uint8)
     if width < target:
         # Pad first so that thickening near the box's edge is not cut off.
         pad = int(np.ceil(target))
         mask8 = cv2.copyMakeBorder(mask8, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
         distance_to_ink = cv2.distanceTransform(1 - mask8, cv2.DIST_L2, 3)
         grown = distance_to_ink <= (target - width) / 2.0
-        rows, cols = np.nonzero(grown)
-        return grown[rows.min():rows.max() + 1, cols.min():cols.max() + 1].astype(np.float32)
+        x, y, w, h = _ink_box(grown)
+        return grown[y:y + h, x:x + w].astype(np.float32)
     distance_to_paper = cv2.distanceTransform(mask8, cv2.DIST_L2, 3)
     thinned = distance_to_paper > (width - target) / 2.0
-    if thinned.sum() < MIN_ERODE_KEEP * mask.sum():
+    if cv2.countNonZero(thinned.view(np.uint8)) < MIN_ERODE_KEEP * area:
         return ink
     return thinned.astype(np.float32)
 
@@ -193,8 +212,9 @@ def _place_by_centre_of_mass(box: np.ndarray) -> np.ndarray:
     h, w = box.shape
     rows, cols = box.sum(axis=1, dtype=np.float64), box.sum(axis=0, dtype=np.float64)
     total = float(rows.sum())
-    cy = float(rows @ np.arange(h)) / total
-    cx = float(cols @ np.arange(w)) / total
+    # The same dot as rows @ np.arange(h), which casts its indices to float64 first, without making them each call.
+    cy = float(np.dot(rows, _INDICES[:h])) / total
+    cx = float(np.dot(cols, _INDICES[:w])) / total
     centre = MNIST_SIZE / 2.0  # MNIST puts the centre of mass at pixel (14, 14)
     top = min(max(round(centre - cy), 0), MNIST_SIZE - h)
     left = min(max(round(centre - cx), 0), MNIST_SIZE - w)

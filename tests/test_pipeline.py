@@ -12,6 +12,7 @@ from edge_app.pipeline import (
     Blob,
     Digit,
     PipelineConfig,
+    _predict,
     divide_paper,
     drop_frames,
     drop_non_digits,
@@ -395,17 +396,52 @@ def two_touching_rings():
 
 
 def test_a_blob_read_as_not_one_digit_is_cut_and_what_stays_not_a_digit_is_dropped():
+    once = PipelineConfig(recheck=None)  # each crop read once: the stand-in answers by its place in a call
     stand_in = WholeIsNotOneDigit()
-    numbers = read_frame(two_touching_rings(), stand_in)
+    numbers = read_frame(two_touching_rings(), stand_in, once)
     assert stand_in.seen > 3  # the whole blob and runs of pieces between its thinnest columns
     # Two pieces no wider than a digit read best: each cut costs log-confidence, so not three.
     assert [n.text for n in numbers] == ["44"]
     first, second = numbers[0].digits
     assert abs(second.box[0] - (first.box[0] + first.box[2])) <= 1  # side by side, sharing the cut
     sure_not = WholeIsNotOneDigit(reject_all=True)  # every crop 0.95 "not one digit", its digits even
-    assert read_frame(two_touching_rings(), sure_not) == []  # too unsure of any digit: below min_confidence
-    assert read_frame(two_touching_rings(), sure_not, PipelineConfig(not_digit=0.9, min_confidence=0.0)) == []
-    assert read_frame(two_touching_rings(), sure_not, PipelineConfig(min_confidence=0.0)) != []
+    assert read_frame(two_touching_rings(), sure_not, once) == []  # too unsure of any digit: below min_confidence
+    anything = dataclasses.replace(once, min_confidence=0.0)
+    assert read_frame(two_touching_rings(), sure_not, dataclasses.replace(anything, not_digit=0.9)) == []
+    assert read_frame(two_touching_rings(), sure_not, anything) != []
+
+
+class ThickerReadsSeven:
+    """A stand-in reading a crop with more ink than `ink` as a sure 7, one with less as a sure 7 too, and
+    one with just `ink` (and any other) as 1 at 0.6 and 7 at 0.4; records the crops of each call."""
+
+    def __init__(self, ink):
+        self.ink, self.calls = ink, []
+
+    def predict(self, crops):
+        self.calls.append(crops.copy())
+        probabilities = np.zeros((len(crops), 10), np.float32)
+        probabilities[:, 1], probabilities[:, 7] = 0.6, 0.4
+        changed = np.array([np.count_nonzero(crop) != self.ink for crop in crops])
+        probabilities[changed, 1], probabilities[changed, 7] = 0.05, 0.95
+        return probabilities
+
+
+def test_an_unsure_crop_is_read_again_with_thicker_and_thinner_strokes_and_the_readings_averaged():
+    unsure = np.zeros((28, 28), np.uint8)
+    cv2.line(unsure, (14, 5), (14, 22), 255, 3)
+    sure = np.zeros((28, 28), np.uint8)  # a crop with other ink than `ink`: read as a sure 7 at once
+    cv2.line(sure, (8, 14), (20, 14), 255, 1)
+    stand_in = ThickerReadsSeven(np.count_nonzero(unsure))
+    probabilities = _predict(stand_in, np.stack([unsure, sure]), PipelineConfig())
+    first, again = stand_in.calls
+    assert len(again) == 2  # only the unsure crop, twice:
+    assert np.count_nonzero(again[0]) > np.count_nonzero(unsure) > np.count_nonzero(again[1])  # thicker, thinner
+    np.testing.assert_allclose(probabilities[0, [1, 7]], [(0.6 + 0.1) / 3, (0.4 + 1.9) / 3], rtol=1e-6)
+    np.testing.assert_allclose(probabilities[1, [1, 7]], [0.05, 0.95])  # the sure crop as first read
+    stand_in = ThickerReadsSeven(np.count_nonzero(unsure))
+    once = _predict(stand_in, np.stack([unsure, sure]), PipelineConfig(recheck=None))
+    assert len(stand_in.calls) == 1 and once[0].argmax() == 1
 
 
 def test_scenes_are_reproducible_and_know_their_truth():

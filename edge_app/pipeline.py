@@ -60,7 +60,8 @@ class PipelineConfig:
     join_overlap: float = 0.5  # pieces overlapping this share of the narrower one's width ...
     join_gap: float = 0.25  # ... and vertically closer than this share of the taller one join
     join_growth: float = 2.5  # a joined digit is at most this many times taller than its largest piece ...
-    join_width_growth: float = 1.6  # ... and this many times wider
+    join_width_growth: float = 1.6  # ... and this many times wider, unless it is narrower than ...
+    join_narrow: float = 0.8  # ... this many heights: an open 4's hook beside a long, slanting stem
     join_small: float = 0.6  # a piece shorter than this share of a neighbour it touches is part of it
     join_touch: float = 0.1  # "touches": within this share of the neighbour's height
     min_relative_height: float = 0.25  # blobs shorter than this share of the tallest are specks
@@ -393,7 +394,8 @@ def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -
 
     Each pair is judged on the pieces as found, never on a box already grown by
     joining, so joins cannot cascade along a line of digits; a group whose box
-    would be much larger than its largest piece is left in pieces.
+    would be much larger than its largest piece is left in pieces, unless it is
+    still narrow (`join_narrow`): beside a long stem, any hook is wide.
     """
     parent = list(range(len(pieces)))
 
@@ -423,7 +425,7 @@ def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -
             box = _union(box, member.box)
         largest = max(members, key=lambda m: m.box[2] * m.box[3]).box
         if len(members) > 1 and (box[3] > config.join_growth * largest[3]
-                                 or box[2] > config.join_width_growth * largest[2]):
+                                 or box[2] > max(config.join_width_growth * largest[2], config.join_narrow * box[3])):
             blobs.extend(members)
             continue
         blobs.append(Blob(box, tuple(label for m in members for label in m.labels)))

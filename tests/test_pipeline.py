@@ -221,6 +221,16 @@ def test_join_pieces_joins_a_broken_digit_not_its_neighbours():
     assert labels == [(1, 2), (3, 4), (5,)]
 
 
+def test_join_pieces_joins_an_open_four_whose_hook_is_wider_than_its_slanting_stem():
+    # Boxes as found in a real photo of an open 4 (realdev michaelchu/four.jpg turned 10 degrees):
+    # the hook stops short of the stem, and the group is 2.2 times the stem's width but narrow.
+    hook, stem = Blob((240, 267, 182, 209), (1,)), Blob((371, 296, 111, 432), (2,))
+    joined = join_pieces([hook, stem])
+    assert [b.labels for b in joined] == [(1, 2)] and joined[0].box == (240, 267, 242, 461)
+    tall, short = Blob((100, 300, 110, 200), (3,)), Blob((225, 390, 60, 110), (4,))  # a short digit written
+    assert sorted(b.labels for b in join_pieces([tall, short])) == [(3,), (4,)]  # just right of a tall one
+
+
 def frame_pieces(draw):
     """The pieces find_ink gives for an evened-out page (paper at 255) with what `draw(page)` writes on it."""
     page = paper(300, 400, 255)

@@ -199,6 +199,10 @@ def _add_targets_parser(commands) -> None:
     parser.add_argument("--realdev", metavar="DIR", default=None,
                         help=f"also read realdev's real photos from here (default: ${targets.REALDEV_ENV}, "
                              "else they are left out)")
+    parser.add_argument("--changes", action="store_true",
+                        help="also read realdev's photos again under each camera-like change of "
+                             "edge_app.changes (turned, darker, lighter, dim, blurred, JPEG, noisy, "
+                             "in perspective, shrunk)")
     parser.add_argument("--mnist", default=None,
                         help="MNIST for the digits drawn and the scans (default: $MNIST_PATH, then Keras's "
                              "cache; without it the stroke font draws and the scans are skipped)")
@@ -320,4 +324,5 @@ def _targets(args) -> int:
     config = PipelineConfig(min_confidence=args.min_confidence)
     return targets.run(classifier, targets.QUICK if args.quick else targets.Sizes(), args.mnist,
                        Path(realdev) if realdev else None, args.json, config,
-                       log=lambda line: print(f"{PROG} targets: {line}", file=sys.stderr, flush=True))
+                       log=lambda line: print(f"{PROG} targets: {line}", file=sys.stderr, flush=True),
+                       changes=args.changes)

@@ -4,13 +4,15 @@ whole sheets, MNIST digits as scans, and real photos (realdev) when given.
     python -m edge_app targets                          # the shipped int8 model: a Markdown table
     python -m edge_app targets --quick                  # at most 40 items a set: under 30 s
     python -m edge_app targets --realdev ../shared/data/realdev --json
+    python -m edge_app targets --realdev ../shared/data/realdev --changes  # also under camera-like changes
 
 Device side only. The generated sets come from the demo's generator with fixed seeds, so
 a run measures the same images every time; drawn with MNIST test digits when MNIST is
 found (--mnist, MNIST_PATH, Keras's cache), else with the stroke font, and the scans set
 is then skipped. An item counts only when it reads exactly: a single digit as that one
 digit and nothing else, a line as that one number, a sheet's number when one of the
-numbers read is exactly it, a scan as its digit.
+numbers read is exactly it, a scan as its digit. With --changes, realdev's photos are read
+again under each camera-like change of edge_app.changes (turned, darker, blurred, ...).
 """
 
 import csv
@@ -22,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from edge_app.bench import Progress, load_test_digits
+from edge_app.changes import CHANGES
 from edge_app.imageio import read_image
 from edge_app.pipeline import PipelineConfig, read_frame
 from edge_app.scenes import DigitSource, make_line, make_scene, make_single_digit
@@ -120,6 +123,19 @@ def realdev_sets(folder: Path) -> list[Set]:
             (f"realdev: numbers on the sheets ({len(pages)} sheets)", 0.85, len(pages), sheets)]
 
 
+def changed_sets(sets: list[Set]) -> list[Set]:
+    """The same sets read again under every camera-like change (edge_app.changes)."""
+    def changed(items):
+        def under_changes():
+            for image, expected, whole in items():
+                for change in CHANGES.values():
+                    yield change(image), expected, whole
+        return under_changes
+
+    return [(f"{name}, under {len(CHANGES)} camera-like changes", target, count * len(CHANGES), changed(items))
+            for name, target, count, items in sets]
+
+
 def _rows(path: Path) -> list[dict]:
     with path.open(newline="") as stream:
         return list(csv.DictReader(stream))
@@ -159,14 +175,20 @@ def markdown(outcomes: list[Outcome]) -> str:
 
 
 def run(classifier, sizes: Sizes, mnist: str | None, realdev: Path | None, as_json: bool,
-        config: PipelineConfig, log) -> int:
-    """The targets command once the model is loaded: 0, or 2 when realdev is not where it was said to be."""
+        config: PipelineConfig, log, changes: bool = False) -> int:
+    """The targets command once the model is loaded: 0, or 2 when realdev is not where it was said to be
+    (or not said, with `changes`)."""
     sets = []
+    if changes and realdev is None:
+        log(f"error: --changes reads realdev's photos changed: give --realdev DIR or ${REALDEV_ENV}")
+        return 2
     if realdev is not None:
         if not (realdev / "photos_single" / "labels.csv").is_file():
             log(f"error: no realdev at {realdev} (photos_single/labels.csv is missing)")
             return 2
         sets += realdev_sets(realdev)
+        if changes:
+            sets += changed_sets(realdev_sets(realdev))
     scans, digits = load_test_digits(mnist, sizes.scans, log)
     sets += generated_sets(digits, sizes)
     if scans is not None:

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -7,10 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
+from edge_app.changes import CHANGES
 from edge_app.pipeline import PipelineConfig
 from edge_app.scenes import make_line, make_scene
 from edge_app.strokefont import draw
-from edge_app.targets import Outcome, markdown, measure, realdev_sets
+from edge_app.targets import Outcome, changed_sets, markdown, measure, realdev_sets
 
 ROOT = Path(__file__).resolve().parent.parent
 INT8 = ROOT / "models" / "digits_int8.tflite"
@@ -18,8 +20,9 @@ needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model ye
 
 
 def run_targets(*args):
+    env = {k: v for k, v in os.environ.items() if k != "REALDEV_PATH"}
     return subprocess.run([sys.executable, "-m", "edge_app", "targets", *args], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT)
+                          timeout=300, cwd=ROOT, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +99,14 @@ def test_realdev_sets_follow_its_layout(tmp_path):
     assert [(expected, whole) for _, expected, whole in lines[3]()] == [(["7"], True), (["12"], True)]
     (image, expected, whole), = sheets[3]()
     assert image.shape == seven.shape and expected == ["7", "12"] and not whole
+    changed = changed_sets([singles, lines, sheets])
+    count = len(CHANGES)
+    assert [s[0] for s in changed] == [f"{s[0]}, under {count} camera-like changes" for s in (singles, lines, sheets)]
+    assert [s[2] for s in changed] == [count, 2 * count, count]
+    items = list(changed[1][3]())
+    assert [expected for _, expected, _ in items] == [["7"]] * count + [["12"]] * count
+    turned = items[0][0]  # the first change turns the photo: a bigger canvas
+    assert turned.shape[0] > seven.shape[0] and turned.shape[1] > seven.shape[1]
 
 
 @needs_model
@@ -115,6 +126,8 @@ def test_the_command_prints_one_json_object_per_set(tmp_path):
 def test_the_command_fails_in_one_line_on_a_missing_realdev_or_a_bad_model(tmp_path):
     result = run_targets("--quick", "--realdev", str(tmp_path))
     assert result.returncode == 2 and "no realdev at" in result.stderr and "Traceback" not in result.stderr
+    result = run_targets("--quick", "--changes")  # changes of which photos?
+    assert result.returncode == 2 and "--changes" in result.stderr and "Traceback" not in result.stderr
     bad = tmp_path / "bad.tflite"
     bad.write_bytes(b"not a model")
     result = run_targets("--quick", "--model", str(bad))

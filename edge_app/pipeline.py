@@ -5,9 +5,10 @@ One pure function per stage, so each can be tested alone:
     grey -> even out illumination -> threshold and ink components -> join broken
     pieces -> drop what is not a digit (specks, lines, smudges, the sheet's edge,
     the tips of shadows) -> normalise (edge_app.preprocess) ->
-    classify every blob in one batched call -> cut the wide blobs that do not
-    read as one digit and read the cuts in a second call, keeping the best path
-    -> reject low confidence -> group into numbers by line and gap, in reading order.
+    classify every blob in one batched call (unsure crops read again with thicker
+    and thinner strokes) -> cut the wide blobs that do not read as one digit and
+    read the cuts in a second call, keeping the best path -> reject low confidence
+    -> group into numbers by line and gap, in reading order.
 
     from edge_app.pipeline import read_frame
     numbers = read_frame(frame_bgr, classifier)
@@ -702,7 +703,8 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
     """The digits read in each blob.
 
     Two batched classifier calls: every blob whole, then the segments of the wide
-    blobs not read confidently whole (`sure_whole`). A wide blob may be several
+    blobs not read confidently whole (`sure_whole`); each followed by a call for the
+    unsure crops' thicker and thinner strokes (_predict). A wide blob may be several
     touching digits: it is cut at its columns of least ink and at even shares, every
     run of pieces that could be one digit is read, and the left-to-right path of
     runs that reads best is kept (_best_path); the whole blob is one of the runs.

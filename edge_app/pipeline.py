@@ -771,8 +771,8 @@ def group_numbers(digits: list[Digit], config: PipelineConfig = PipelineConfig()
     """
     lines, slope = _follow_lines(digits, 0.0, config), 0.0
     for _ in range(config.slope_passes):
-        slope, previous = _page_slope(lines, config), slope
-        if slope == previous:
+        slope, followed = _page_slope(lines, config), slope
+        if slope == followed:  # the lines were already followed along this slope
             break
         lines = _follow_lines(digits, slope, config)
     numbers = []

@@ -186,9 +186,8 @@ def run(classifier, sizes: Sizes, mnist: str | None, realdev: Path | None, as_js
         if not (realdev / "photos_single" / "labels.csv").is_file():
             log(f"error: no realdev at {realdev} (photos_single/labels.csv is missing)")
             return 2
-        sets += realdev_sets(realdev)
-        if changes:
-            sets += changed_sets(realdev_sets(realdev))
+        real = realdev_sets(realdev)
+        sets += real + (changed_sets(real) if changes else [])
     scans, digits = load_test_digits(mnist, sizes.scans, log)
     sets += generated_sets(digits, sizes)
     if scans is not None:

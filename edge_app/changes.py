@@ -3,8 +3,8 @@
     python -m edge_app targets --realdev ../shared/data/realdev --changes
 
 A few real photos (realdev) test the pipeline best, and they are few: each is read again
-turned, darker, lighter, dim, blurred, noisy, compressed, in perspective and shrunk, so a
-failure that only a tilted page or a dim room brings out shows up. Every change is
+turned, darker, lighter, dim, blurred, noisy, compressed, in perspective, shrunk and under a
+hard-edged shadow, so a failure that only a tilted page or a dim room brings out shows up. Every change is
 deterministic and keeps the photo's content whole: turning grows the canvas with paper.
 """
 
@@ -92,6 +92,20 @@ def shrunk(image: np.ndarray, side: int) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
+def shadowed(image: np.ndarray, light: float, softness: float) -> np.ndarray:
+    """A shadow over the part left of a slanting edge (from 55% of the width at the top to 35% at the
+    bottom), `light` of the light there, its edge blurred by `softness` of the longer side: a lamp's
+    penumbra, across the middle of the photo and whatever is written there."""
+    h, w = image.shape[:2]
+    shade = np.ones((h, w), np.float32)
+    edge = np.array([[0, 0], [round(0.55 * w), 0], [round(0.35 * w), h], [0, h]], np.int32)
+    cv2.fillPoly(shade, [edge], light)
+    shade = cv2.GaussianBlur(shade, (0, 0), max(1.0, softness * max(h, w)))
+    if image.ndim == 3:
+        shade = shade[..., None]
+    return np.clip(image * shade, 0, 255).astype(np.uint8)
+
+
 CHANGES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "turned -10 degrees": lambda image: turned(image, -10),
     "turned +10 degrees": lambda image: turned(image, 10),
@@ -104,4 +118,5 @@ CHANGES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "noisy (12 grey levels)": lambda image: noisy(image, 12.0),
     "in perspective (15%)": lambda image: in_perspective(image, 0.15),
     "shrunk to 320 px": lambda image: shrunk(image, 320),
+    "hard shadow (half light)": lambda image: shadowed(image, 0.5, 1 / 150),
 }

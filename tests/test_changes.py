@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge_app.changes import CHANGES, in_perspective, shrunk, turned, with_paper
+from edge_app.changes import CHANGES, in_perspective, shadowed, shrunk, turned, with_paper
 
 
 def page(h=120, w=200):
@@ -51,3 +51,14 @@ def test_perspective_and_shrinking():
     assert not dark(in_perspective(image, 0.15))[:, -4:].any()  # the top right dot moved inwards
     assert shrunk(image, 100).shape == (60, 100, 3)
     assert shrunk(image, 1000).shape == image.shape  # never enlarged
+
+
+def test_a_hard_shadow_halves_the_light_left_of_a_slanting_edge_with_a_soft_border():
+    image = np.full((300, 400), 200, np.uint8)
+    shaded = shadowed(image, 0.5, 1 / 150)
+    assert shaded[10, 10] == 100 and shaded[290, 10] == 100  # the left side, top and bottom
+    assert shaded[10, 390] == 200 and shaded[290, 390] == 200  # the right side
+    assert shaded[150, 150] == 100 and shaded[150, 250] == 200  # the edge crosses the middle at 45% of the width
+    row = shaded[150].astype(int)
+    assert 100 < row[180] < 200  # a penumbra of a few pixels ...
+    assert row[165] == 100 and row[200] >= 199  # ... and no wider (it is blurred by 400 / 150 = 2.7 px)

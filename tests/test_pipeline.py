@@ -291,6 +291,26 @@ def test_drop_specks_judges_height_against_the_tallest_blob():
     assert drop_specks([]) == []
 
 
+def test_drop_specks_drops_one_or_two_bars_that_would_make_specks_of_a_sheet_of_digits():
+    # A realdev sheet turned 10 degrees: a strip of table 202 px tall inside the frame, 25 digits 28-39 px.
+    heights = [39, 38, 37, 35, 34, 33, 31, 30, 29, 28] * 2 + [16, 9]  # digits, then a short 5 and a speck
+    digits = [Blob((40 * i, 300, 15, h), (i + 1,)) for i, h in enumerate(heights)]
+    strip, pen = Blob((18, 256, 47, 202), (100,)), Blob((600, 50, 30, 190), (101,))
+    kept = drop_specks([strip, *digits, pen])
+    assert kept == [d for d in digits if d.box[3] >= 0.25 * 39]  # judged against the tallest digit
+    three = [strip, pen, Blob((700, 80, 20, 170), (102,))]
+    assert drop_specks(digits[:20] + three) == three  # three tall blobs are not out of place: the rule is as before
+
+
+def test_drop_specks_keeps_a_single_digit_over_a_few_specks_of_table_texture():
+    # A realdev 9 turned 10 degrees: its frame holds five streaks of a wooden table, 15-26 px.
+    nine = Blob((312, 376, 82, 187), (1,))
+    streaks = [Blob((500 + 20 * i, 70, 8, h), (i + 2,)) for i, h in enumerate([26, 26, 23, 17, 15])]
+    assert drop_specks([nine, *streaks]) == [nine]
+    crowd = [Blob((500 + 20 * i, 70, 8, 20 + i % 4), (i + 2,)) for i in range(8)]
+    assert drop_specks([nine, *crowd]) == crowd  # eight of a height: a sheet's digits, the tall one a bar
+
+
 STROKES = [((520, 150), (530, 260), 0.65), ((280, 250), (270, 330), 0.65), ((210, 90), (215, 170), 0.65),
            ((300, 380), (310, 440), 0.2)]  # pencil on lit paper, into the shadow, beside it; pen inside it
 

@@ -4,8 +4,9 @@
 
 A few real photos (realdev) test the pipeline best, and they are few: each is read again
 turned, darker, lighter, dim, blurred, noisy, compressed, in perspective, shrunk and under a
-hard-edged shadow, so a failure that only a tilted page or a dim room brings out shows up. Every change is
-deterministic and keeps the photo's content whole: turning grows the canvas with paper.
+hard-edged shadow, so a failure that only a tilted page or a dim room brings out shows up.
+Every change is deterministic and keeps the photo's content whole: turning grows the canvas
+with paper.
 """
 
 from collections.abc import Callable

@@ -7,6 +7,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 REALDEV = SHARED / "data" / "realdev"
+MODELS = ROOT / "models"
+INT8 = MODELS / "digits_int8.tflite"
+needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
 
 
 def real_mnist_path() -> Path | None:

@@ -3,18 +3,14 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from conftest import ROOT, needs_model
 
 from edge_app.app import RunOptions, run
 from edge_app.sources import DemoSource
-
-ROOT = Path(__file__).resolve().parent.parent
-INT8 = ROOT / "models" / "digits_int8.tflite"
-needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
 
 
 class Reads:

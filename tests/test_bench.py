@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import INT8, MODELS, ROOT
 
 from edge_app.bench import SceneCounts, bench_settings, match_digits
 from edge_app.benchplot import nice_ticks
@@ -18,9 +19,7 @@ from edge_app.benchreport import REQUIRED_FIELDS
 from edge_app.machine import cpu_model, peak_rss_mb
 from edge_app.scenes import DigitSource, SceneConfig, make_scene
 
-ROOT = Path(__file__).resolve().parent.parent
-MODELS = ROOT / "models"
-FLOAT32, INT8 = MODELS / "digits_float32.tflite", MODELS / "digits_int8.tflite"
+FLOAT32 = MODELS / "digits_float32.tflite"
 needs_models = pytest.mark.skipif(not (FLOAT32.is_file() and INT8.is_file()),
                                   reason="no shipped models yet: run `make models`")
 MNIST_LIMIT, SCENES, SEED, RULED = 200, 3, 5, 0.5  # a tiny subset: the command runs in seconds

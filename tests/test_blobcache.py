@@ -1,16 +1,14 @@
 """Readings reused across video frames: only for blobs still as they were, and never for long."""
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
+from conftest import INT8
 
 from edge_app.blobcache import BlobCache
 from edge_app.pipeline import read_frame
 from edge_app.scenes import make_scene, shake
 
-INT8 = Path(__file__).resolve().parent.parent / "models" / "digits_int8.tflite"
 BOX = (40, 30, 30, 50)
 
 

@@ -2,11 +2,11 @@
 
 import csv
 import dataclasses
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from conftest import INT8, REALDEV, needs_model
 
 from edge_app.pipeline import (
     Blob,
@@ -31,10 +31,6 @@ from edge_app.pipeline import (
 )
 from edge_app.scenes import DigitSource, SceneConfig, make_scene, make_single_digit
 
-ROOT = Path(__file__).resolve().parent.parent
-REALDEV = ROOT.parent / "shared" / "data" / "realdev"
-INT8 = ROOT / "models" / "digits_int8.tflite"
-needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
 needs_realdev = pytest.mark.skipif(not REALDEV.is_dir(), reason="../shared/data/realdev is not here")
 
 
@@ -292,7 +288,7 @@ def test_drop_specks_judges_height_against_the_tallest_blob():
 
 
 def test_drop_specks_drops_one_or_two_bars_that_would_make_specks_of_a_sheet_of_digits():
-    # A realdev sheet turned 10 degrees: a strip of table 202 px tall inside the frame, 25 digits 28-39 px.
+    # A realdev sheet turned 10 degrees: a strip of table 202 px tall inside the frame, digits of 28-39 px.
     heights = [39, 38, 37, 35, 34, 33, 31, 30, 29, 28] * 2 + [16, 9]  # digits, then a short 5 and a speck
     digits = [Blob((40 * i, 300, 15, h), (i + 1,)) for i, h in enumerate(heights)]
     strip, pen = Blob((18, 256, 47, 202), (100,)), Blob((600, 50, 30, 190), (101,))

@@ -3,11 +3,11 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from conftest import ROOT, needs_model
 
 from edge_app.imageio import MAX_PIXELS, ImageError, decode_image, read_image
 from edge_app.predict import annotated_names
@@ -15,10 +15,7 @@ from edge_app.scenes import SceneConfig, make_scene
 
 CLEAR = SceneConfig(touching=0.0)  # no touching digits: these tests check predict, not the pipeline's limits
 
-ROOT = Path(__file__).resolve().parent.parent
-INT8 = ROOT / "models" / "digits_int8.tflite"
 EXIF_PHOTO = ROOT.parent / "shared" / "data" / "realdev" / "photos_single" / "michaelchu" / "one.jpg"
-needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
 
 
 def encode(image, ext=".png"):

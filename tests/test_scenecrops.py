@@ -2,10 +2,10 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import INT8, needs_model
 
 from edge_app.classifier import Classifier
 from edge_app.pipeline import PipelineConfig
@@ -13,8 +13,6 @@ from edge_app.scenes import DigitSource, make_single_digit
 from train.negatives import NOT_DIGIT
 from train.scenecrops import label_blob, load_crops, mine_crops, save_crops, scene_crops, straight_stroke
 
-INT8 = Path(__file__).resolve().parent.parent / "models" / "digits_int8.tflite"
-needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
 TRUTH = [(4, (100, 100, 40, 60)), (7, (142, 100, 40, 60))]  # two neighbouring digits, 40x60
 
 

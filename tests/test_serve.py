@@ -12,6 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import INT8, ROOT
 
 pytest.importorskip("flask", reason="the web extra is not installed: pip install .[web]")
 
@@ -23,8 +24,6 @@ from edge_app.serve import ServeOptions  # noqa: E402
 from edge_app.sources import DemoSource, Frame  # noqa: E402
 from edge_app.webapp import OPENAPI, create_app, live_view, make_server, stop_app  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-INT8 = ROOT / "models" / "digits_int8.tflite"
 pytestmark = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
 CLEAR = SceneConfig(touching=0.0)
 QUICK = ServeOptions(replay_fps=None)  # tests need not wait for a paced replay

@@ -5,14 +5,12 @@
 
 import shutil
 import threading
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from conftest import INT8
 
-ROOT = Path(__file__).resolve().parent.parent
-INT8 = ROOT / "models" / "digits_int8.tflite"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 

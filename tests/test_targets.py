@@ -2,21 +2,17 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from conftest import INT8, ROOT, needs_model
 
 from edge_app.changes import CHANGES
 from edge_app.pipeline import PipelineConfig
 from edge_app.scenes import make_line, make_scene
 from edge_app.strokefont import draw
 from edge_app.targets import Outcome, changed_sets, markdown, measure, realdev_sets
-
-ROOT = Path(__file__).resolve().parent.parent
-INT8 = ROOT / "models" / "digits_int8.tflite"
-needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
 
 
 def run_targets(*args):

@@ -65,10 +65,11 @@ class PipelineConfig:
     join_narrow: float = 0.8  # ... this many heights: an open 4's hook beside a long, slanting stem
     join_small: float = 0.6  # a piece shorter than this share of a neighbour it touches is part of it
     join_touch: float = 0.1  # "touches": within this share of the neighbour's height
-    min_relative_height: float = 0.25  # blobs shorter than this share of the tallest are specks, unless ...
-    max_outliers: int = 2  # ... at most this many tall blobs would make specks of ...
-    min_crowd: int = 8  # ... at least this many blobs as tall as this share of the tallest of them ...
-    crowd_height: float = 0.5  # ... : the tall ones are then bars (a pen, a strip of table), not digits
+    min_relative_height: float = 0.25  # blobs shorter than this share of the tallest are specks, but ...
+    max_outliers: int = 2  # ... first at most this many tall blobs are dropped as bars (a pen, a strip of table)
+    outlier_gap: float = 2.5  # ... when the tallest is more than this many times as tall as the rest ...
+    min_crowd: int = 8  # ... and at least this many of the rest are ...
+    crowd_height: float = 0.5  # ... as tall as this share of the tallest of them
     frame_margin: float = 0.05  # a piece round another, clear of its sides by this share of its size ...
     frame_min_inner: float = 0.05  # ... and at least this share of its height ...
     frame_max_inner: float = 0.8  # ... and at most this share of its height and width, is a frame if ...
@@ -511,22 +512,21 @@ def drop_specks(blobs: list[Blob], config: PipelineConfig = PipelineConfig()) ->
     """Drop blobs much shorter than the tallest: specks, judged against the digits of the same frame
     once everything else that is not a digit is gone.
 
-    Digits on a page are written at much the same size. When one or two blobs (`max_outliers`)
-    would make specks of a crowd of blobs of much the same height (`min_crowd`, `crowd_height`),
-    the few are what is out of place: a pen lying on the sheet, a strip of table inside the
-    frame, which read as sure 1s. They are dropped, and the rest judged without them.
+    Digits on a page are written at much the same size. One or two blobs (`max_outliers`)
+    far taller (`outlier_gap`) than a crowd of blobs of much the same height (`min_crowd`,
+    `crowd_height`) are what is out of place: a pen lying on the sheet, a strip of table
+    inside the frame, which read as sure 1s and would make specks of the digits. They are
+    dropped first, and the rest judged without them.
     """
-    while blobs:
-        tallest = max(blob.box[3] for blob in blobs)
-        kept = [blob for blob in blobs if blob.box[3] >= config.min_relative_height * tallest]
-        specks = [blob for blob in blobs if blob.box[3] < config.min_relative_height * tallest]
-        if len(kept) > config.max_outliers or not specks:
-            return kept
-        top = max(blob.box[3] for blob in specks)
-        if sum(blob.box[3] >= config.crowd_height * top for blob in specks) < config.min_crowd:
-            return kept
-        blobs = specks
-    return []
+    heights = sorted((blob.box[3] for blob in blobs), reverse=True)
+    for outliers in range(1, min(config.max_outliers, len(heights) - 1) + 1):
+        top = heights[outliers]  # the tallest of the rest
+        crowd = sum(height >= config.crowd_height * top for height in heights[outliers:])
+        if heights[0] > config.outlier_gap * top and crowd >= config.min_crowd:
+            blobs = [blob for blob in blobs if blob.box[3] <= top]
+            break
+    tallest = max((blob.box[3] for blob in blobs), default=0)
+    return [blob for blob in blobs if blob.box[3] >= config.min_relative_height * tallest]
 
 
 def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineConfig(),

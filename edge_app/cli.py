@@ -201,8 +201,7 @@ def _add_targets_parser(commands) -> None:
                              "else they are left out)")
     parser.add_argument("--changes", action="store_true",
                         help="also read realdev's photos again under each camera-like change of "
-                             "edge_app.changes (turned, darker, lighter, dim, blurred, JPEG, noisy, "
-                             "in perspective, shrunk)")
+                             f"edge_app.changes: {'; '.join(targets.CHANGES)}".replace("%", "%%"))  # argparse's %
     parser.add_argument("--mnist", default=None,
                         help="MNIST for the digits drawn and the scans (default: $MNIST_PATH, then Keras's "
                              "cache; without it the stroke font draws and the scans are skipped)")

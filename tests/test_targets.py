@@ -119,6 +119,13 @@ def test_the_command_prints_one_json_object_per_set(tmp_path):
         assert outcome["share"] == round(outcome["right"] / outcome["items"], 4)
 
 
+def test_help_names_every_camera_like_change():
+    result = run_targets("--help")
+    assert result.returncode == 0, result.stderr
+    flat = " ".join(result.stdout.split())  # argparse wraps the help
+    assert all(name in flat for name in CHANGES)  # "dim (40% light)" too: argparse formats help with %
+
+
 def test_the_command_fails_in_one_line_on_a_missing_realdev_or_a_bad_model(tmp_path):
     result = run_targets("--quick", "--realdev", str(tmp_path))
     assert result.returncode == 2 and "no realdev at" in result.stderr and "Traceback" not in result.stderr

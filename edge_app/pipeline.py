@@ -15,6 +15,7 @@ One pure function per stage, so each can be tested alone:
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import median
 
@@ -50,6 +51,13 @@ class PipelineConfig:
     rule_slack: int = 2  # pixels each side of a rule at half size: runs tilted up to about 10 degrees stay straight
     rule_width: float = 0.006  # share of the longer side: rules are at most this thick, digit strokes often more
     sharp_seeds: bool = True  # a stroke's strong pixels must be ink against the sharp paper estimate too
+    wide_kernel: float | None = 1.5  # see _free_from_halo: the halo-free paper's kernel, in background_kernels;
+    # None: no digit is freed from a halo
+    cross_step: float = 0.6  # a piece freed from a halo crosses a step (paper this much darker on one side) ...
+    deep_ink: float = 50.0  # ... or is this many grey levels darker than the paper (not a table's grain), ...
+    along_step: float = 0.5  # ... at most this share of it lies along a step (a line at a sheet's edge does) ...
+    free_margin: float = 0.04  # ... and it is clear of the frame's border by this share of the shorter side;
+    max_freed: int = 2  # more such pieces in one halo are the texture of a table along a sheet's edge: none is freed
     high_contrast: float = 45.0  # grey levels below paper: a stroke must reach this somewhere
     low_contrast: float = 22.0  # ... and extends through pixels this dark (hysteresis)
     noise_factor: float = 5.0  # thresholds are at least this many noise deviations
@@ -158,28 +166,45 @@ def even_illumination(grey: np.ndarray, config: PipelineConfig = PipelineConfig(
 
 
 def paper_estimate(grey: np.ndarray, config: PipelineConfig = PipelineConfig()):
-    """The paper's brightness under the ink, smooth and with its steps kept sharp: two images of grey's size.
+    """The paper's brightness under the ink: (smooth, sharp, wide), the first two images of grey's size,
+    wide a function that makes the third when it is needed (None when `wide_kernel` is).
 
     A closing (max then min filter) removes dark strokes narrower than its kernel and
     keeps the step of a shadow's edge where it is; it is blurred to hide its blocks, and
     the blur leaves a dark halo inside a hard shadow's edge once divided out. The sharp
     estimate, the closing unblurred, has no halo: find_ink() lets only pixels that are
-    ink against both seed a stroke.
+    ink against both seed a stroke. The wide estimate, a closing with a kernel
+    `wide_kernel` times wider and unblurred, has no halo either and keeps thick marker
+    strokes dark: _free_from_halo() parts a digit from a halo with it, which few frames
+    need. It is eroded by a pixel before it is enlarged, since enlarging softens its
+    steps: paper just on a step's dark side stays paper.
     """
     small, scale = shrink(grey, config.background_side)
     side = max(3, int(round(max(small.shape) * config.background_kernel)) | 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
-    sharp = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    sharp = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
     smooth = cv2.GaussianBlur(sharp, (0, 0), side / 6)
+    under = None
     if config.fill_strokes:
         filled = _under_strokes(small, smooth, side, config)
-        sharp = np.where(filled > smooth, np.maximum(sharp, filled), sharp)  # under a marker stroke
+        under = np.where(filled > smooth, filled, 0).astype(np.uint8)  # the paper under a marker stroke
+        sharp = np.maximum(sharp, under)
         smooth = filled
+    size = (grey.shape[1], grey.shape[0])
+
+    def wide() -> np.ndarray:
+        wide_side = max(3, int(round(side * config.wide_kernel)) | 1)
+        paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE,
+                                 cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (wide_side, wide_side)))
+        if under is not None:
+            paper = np.maximum(paper, under)
+        if scale == 1.0:
+            return paper
+        return cv2.resize(cv2.erode(paper, np.ones((3, 3), np.uint8)), size, interpolation=cv2.INTER_LINEAR)
+
     if scale != 1.0:
-        size = (grey.shape[1], grey.shape[0])
         smooth = cv2.resize(smooth, size, interpolation=cv2.INTER_LINEAR)
         sharp = cv2.resize(sharp, size, interpolation=cv2.INTER_LINEAR)
-    return smooth, sharp
+    return smooth, sharp, None if config.wide_kernel is None else wide
 
 
 def divide_paper(grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
@@ -334,22 +359,24 @@ def threshold(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np
 
 
 def find_ink(flat: np.ndarray, config: PipelineConfig = PipelineConfig(),
-             sharp: tuple[np.ndarray, np.ndarray] | None = None):
+             papers: tuple[np.ndarray, np.ndarray | None, Callable[[], np.ndarray] | None] | None = None):
     """threshold() and find_pieces() in one labelling: (labels image, a Blob per piece not a speck, area per label).
 
     The pieces are the weak-ink components that reach strong ink, so the labels image
     also holds components that were not kept; a Blob only ever names kept labels.
-    With `sharp`, (grey, sharp paper) from paper_estimate(), a strong pixel must be that
-    much darker than the sharp paper as well.
+    With `papers`, (grey, sharp paper, wide paper's maker) from paper_estimate(), either
+    of the last two None: a strong pixel must be that much darker than the sharp paper as
+    well, and the wide paper frees digits from a shadow's halo (_free_from_halo).
     """
-    count, labels, stats, keep = _hysteresis(flat, config, sharp)
+    count, labels, stats, keep = _hysteresis(flat, config, papers)
     areas = stats[:, cv2.CC_STAT_AREA]
     pieces = [Blob(tuple(int(v) for v in stats[i, :4]), (i,)) for i in range(1, count)
               if keep[i] and areas[i] >= config.min_piece_area]
     return labels, pieces, areas
 
 
-def _hysteresis(flat: np.ndarray, config: PipelineConfig, sharp: tuple[np.ndarray, np.ndarray] | None = None):
+def _hysteresis(flat: np.ndarray, config: PipelineConfig,
+                papers: tuple[np.ndarray, np.ndarray | None, Callable[[], np.ndarray] | None] | None = None):
     """Components of the weak-ink mask and which of them reach strong ink: (count, labels, stats, keep)."""
     ink = 255 - flat
     # Noise as the median absolute deviation of the (mostly paper) image, from histograms: fast on uint8.
@@ -365,14 +392,99 @@ def _hysteresis(flat: np.ndarray, config: PipelineConfig, sharp: tuple[np.ndarra
     count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(weak, 8, cv2.CV_32S, cv2.CCL_BBDT)
     keep = np.zeros(count, bool)
     strong = np.flatnonzero(_at_least(ink, high))  # flat indices: far faster than np.nonzero's rows and columns
+    grey, sharp, wide = papers or (None, None, None)
     if sharp is not None:  # strong only against the paper with sharp steps too: no shadow's halo seeds
-        grey, paper = sharp
         dark = (grey.ravel()[strong].astype(np.int32) * 255
-                <= paper.ravel()[strong].astype(np.int32) * int(255 - high))
+                <= sharp.ravel()[strong].astype(np.int32) * int(255 - high))
         strong = strong[dark]
     keep[labels.ravel()[strong]] = True
     keep[0] = False
+    if wide is not None:
+        count, labels, stats, keep = _free_from_halo(grey, wide, low, strong, labels, stats, keep, config)
     return count, labels, stats, keep
+
+
+def _free_from_halo(grey: np.ndarray, wide: Callable[[], np.ndarray], low: float, strong: np.ndarray,
+                    labels: np.ndarray, stats: np.ndarray, keep: np.ndarray, config: PipelineConfig):
+    """Give a label of its own to a digit that a shadow's halo joins to the frame's border: (count, labels,
+    stats, keep), labels changed in place.
+
+    Divided by the blurred paper, the dark side of a hard shadow's edge keeps a halo of
+    faint ink along the edge, which runs to the frame's border; a digit crossing the edge
+    or touching the halo is one component with it, dropped with it as cut. Within such a
+    component, the pixels that are ink against the wide paper as well (no halo) fall into
+    pieces. A piece with strong ink is a digit when it crosses the step (the paper under
+    it is darker on one side, by `cross_step`) or is dark ink (`deep_ink`), does not run
+    along a step (`along_step`), and keeps away from the frame's border (`free_margin`);
+    unless the component holds more than `max_freed` such pieces. The rest stay cut, as
+    they were: a sheet lying on a table has a thin dark line along its edge, and grain,
+    strips and combs of table beyond it, joined to the border by the same kind of halo.
+    """
+    h, w = labels.shape
+    x, y, width, height = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    cut = keep & ((x == 0) | (y == 0) | (x + width == w) | (y + height == h))
+    if not cut.any():
+        return len(stats), labels, stats, keep
+    wide = wide()
+    halo = (labels > 0) & ~_darker(grey, wide, low)
+    joined = np.zeros(len(stats), bool)
+    joined[labels[halo]] = True
+    seeds = np.zeros(labels.size, bool)
+    seeds[strong] = True
+    seeds = seeds.reshape(labels.shape)
+    margin = config.free_margin * min(h, w)
+    freed = []
+    for label in np.flatnonzero(cut & joined):
+        left, top, span_w, span_h = (int(v) for v in stats[label, :4])
+        window = np.s_[top:top + span_h, left:left + span_w]
+        inside = (labels[window] == label) & ~halo[window]
+        count, parts, part_stats, _ = cv2.connectedComponentsWithStats(inside.view(np.uint8), connectivity=8)
+        digits = []
+        for part in range(1, count):
+            px, py, pw, ph, area = (int(v) for v in part_stats[part])
+            px, py = left + px, top + py
+            if (area < config.min_piece_area or min(px, py) <= margin
+                    or px + pw >= w - margin or py + ph >= h - margin):
+                continue
+            box = np.s_[py:py + ph, px:px + pw]
+            mask = parts[py - top:py - top + ph, px - left:px - left + pw] == part
+            under = wide[box][mask]
+            if (not seeds[box][mask].any()
+                    or _on_step(wide, (px, py, pw, ph), mask) > config.along_step
+                    or (np.percentile(under, 10) > config.cross_step * np.percentile(under, 90)
+                        and np.percentile(under - grey[box][mask].astype(np.int16), 90) < config.deep_ink)):
+                continue
+            digits.append((box, mask, (px, py, pw, ph, area)))
+        if len(digits) > config.max_freed:
+            continue  # a comb of them: the texture of a table along the sheet's edge
+        for box, mask, piece in digits:
+            labels[box][mask] = len(stats) + len(freed)
+            stats[label, cv2.CC_STAT_AREA] -= piece[-1]
+            freed.append(piece)
+    if not freed:
+        return len(stats), labels, stats, keep
+    stats = np.vstack([stats, np.array(freed, stats.dtype)])
+    keep = np.concatenate([keep, np.ones(len(freed), bool)])
+    return len(stats), labels, stats, keep
+
+
+def _on_step(paper: np.ndarray, box, mask: np.ndarray, reach: int = 3, steep: float = 0.04) -> float:
+    """The share of a piece's pixels (mask, over box) within `reach` pixels of a step in the paper,
+    where its brightness changes by more than `steep` of itself from one pixel to the next."""
+    x, y, w, h = box
+    top, left = max(0, y - reach), max(0, x - reach)
+    around = paper[top:y + h + reach, left:x + w + reach].astype(np.float32)
+    slope = np.hypot(cv2.Sobel(around, cv2.CV_32F, 1, 0), cv2.Sobel(around, cv2.CV_32F, 0, 1)) / 8
+    steps = (slope > steep * np.maximum(around, 1)).view(np.uint8)
+    near = cv2.dilate(steps, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    return float(near[y - top:y - top + h, x - left:x - left + w][mask].mean())
+
+
+def _darker(grey: np.ndarray, paper: np.ndarray, contrast: float) -> np.ndarray:
+    """Where grey, divided by paper as divide_paper() does, is at least `contrast` below 255:
+    grey * 255 <= paper * int(255 - contrast), compared through a table of each paper level's limit."""
+    limits = (np.arange(256, dtype=np.int32) * int(255 - contrast) // 255).astype(np.uint8)
+    return grey <= cv2.LUT(paper, limits)
 
 
 def _at_least(image: np.ndarray, level: float) -> np.ndarray:
@@ -588,10 +700,10 @@ class Found:
 
 def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig()) -> Found:
     """Every stage before the classifier, on a grey frame at working size."""
-    smooth, sharp = paper_estimate(grey, config)
+    smooth, sharp, wide = paper_estimate(grey, config)
     divided = divide_paper(grey, smooth)
     flat = remove_rules(divided, config)
-    labels, pieces, areas = find_ink(flat, config, (grey, sharp) if config.sharp_seeds else None)
+    labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide))
     inside, cut = [], []  # pieces clear of the frame's border, and pieces it cuts
     for piece in pieces:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)

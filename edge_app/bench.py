@@ -30,9 +30,9 @@ from edge_app.blobcache import BlobCache
 from edge_app.classifier import NUM_CLASSES, Classifier, ModelError
 from edge_app.machine import machine_info, peak_rss_mb
 from edge_app.manifest import MANIFEST_FILE, find_entry
-from edge_app.mnist import MnistError, load_mnist
 from edge_app.pipeline import read_frame
-from edge_app.scenes import DigitSource, SceneConfig, make_scene, shake
+from edge_app.progress import Progress
+from edge_app.scenes import DigitSource, SceneConfig, load_test_digits, make_scene, shake
 from edge_app.strokefont import draw
 
 REFERENCE_VARIANT = "float32"  # agreement is counted against this variant's predictions
@@ -95,42 +95,6 @@ def variant_name(path: Path) -> str:
     return str(entry["variant"]) if entry and entry.get("variant") else Path(path).stem
 
 
-# --- progress -------------------------------------------------------------------------------------------------------
-
-class Progress:
-    """A one-line progress bar on stderr, redrawn in place at most 10 times a second; silent unless a terminal."""
-
-    WIDTH = 24  # characters of the bar
-    INTERVAL = 0.1  # seconds between redraws
-
-    def __init__(self, prefix: str, stream=None):
-        self.prefix, self.stream = prefix, stream or sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._drawn = 0.0
-
-    def show(self, label: str, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if not self.enabled or (done < total and now - self._drawn < self.INTERVAL):
-            return
-        self._drawn = now
-        filled = self.WIDTH * done // max(total, 1)
-        self.stream.write(f"\r\033[K{self.prefix}: {label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-                          f"{done}/{total}")
-        self.stream.flush()
-
-    def track(self, label: str, items, total: int):
-        """Yield `items`, redrawing the bar after each (outside the loop body, so outside any timing in it)."""
-        self.show(label, 0, total)
-        for done, item in enumerate(items, 1):
-            yield item
-            self.show(label, done, total)
-
-    def clear(self) -> None:
-        if self.enabled:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-
-
 # --- the data every model sees --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -145,17 +109,6 @@ class BenchData:
     @property
     def mnist_file(self) -> str | None:
         return None if self.mnist_labels is None else str(Path(self.folder) / MNIST_FILE)
-
-
-def load_test_digits(mnist: str | None, limit: int | None, log) -> tuple[tuple | None, DigitSource]:
-    """((images, labels) of the first `limit` MNIST test digits, or None), and the digits to draw scenes with."""
-    try:
-        (_, _), (x_test, y_test) = load_mnist(mnist, download=False)
-    except MnistError as error:
-        log(f"MNIST accuracy skipped ({error}); give MNIST with --mnist PATH or MNIST_PATH to include it. "
-            "The scenes use the built-in stroke font meanwhile.")
-        return None, DigitSource()
-    return (x_test[:limit], y_test[:limit]), DigitSource(x_test, y_test)
 
 
 def write_scenes(folder: Path, settings: BenchSettings, digits: DigitSource, progress: Progress) -> list[dict]:

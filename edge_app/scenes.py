@@ -95,6 +95,17 @@ class DigitSource:
         return image[rows.min():rows.max() + 3, cols.min():cols.max() + 3]
 
 
+def load_test_digits(mnist: str | None, limit: int | None, log) -> tuple[tuple | None, DigitSource]:
+    """((images, labels) of the first `limit` MNIST test digits, or None), and the digits to draw scenes with."""
+    try:
+        (_, _), (x_test, y_test) = load_mnist(mnist, download=False)
+    except MnistError as error:
+        log(f"MNIST accuracy skipped ({error}); give MNIST with --mnist PATH or MNIST_PATH to include it. "
+            "The scenes use the built-in stroke font meanwhile.")
+        return None, DigitSource()
+    return (x_test[:limit], y_test[:limit]), DigitSource(x_test, y_test)
+
+
 def make_scene(rng: np.random.Generator, digits: DigitSource | None = None,
                config: SceneConfig = SceneConfig(), texts: list[str] | None = None) -> Scene:
     """One scene. `texts` fixes the numbers written (one per line); otherwise they are random."""

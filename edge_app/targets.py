@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_app.bench import Progress, load_test_digits
 from edge_app.changes import CHANGES
 from edge_app.imageio import read_image
 from edge_app.pipeline import PipelineConfig, read_frame
-from edge_app.scenes import DigitSource, make_line, make_scene, make_single_digit
+from edge_app.progress import Progress
+from edge_app.scenes import DigitSource, load_test_digits, make_line, make_scene, make_single_digit
 
 REALDEV_ENV = "REALDEV_PATH"  # where realdev is when --realdev is not given
 

@@ -421,14 +421,15 @@ def _free_from_halo(grey: np.ndarray, wide: Callable[[], np.ndarray], low: float
     strips and combs of table beyond it, joined to the border by the same kind of halo.
     """
     h, w = labels.shape
-    x, y, width, height = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
-    cut = keep & ((x == 0) | (y == 0) | (x + width == w) | (y + height == h))
+    cut = keep & _touches_border(stats[:, :4].T, labels.shape)  # as find_blobs() will judge them
     if not cut.any():
         return len(stats), labels, stats, keep
     wide = wide()
     halo = (labels > 0) & ~_darker(grey, wide, low)
     joined = np.zeros(len(stats), bool)
     joined[labels[halo]] = True
+    if not (cut & joined).any():
+        return len(stats), labels, stats, keep
     seeds = np.zeros(labels.size, bool)
     seeds[strong] = True
     seeds = seeds.reshape(labels.shape)
@@ -990,11 +991,12 @@ def _stacked(a, b, config: PipelineConfig) -> bool:
     return y_gap < config.join_gap * max(a[3], b[3])
 
 
-def _touches_border(box, frame_shape) -> bool:
-    """Within a hair of the frame's edge: paper edges and cut-off digits, after JPEG blur and shrinking."""
+def _touches_border(box, frame_shape):
+    """Within a hair of the frame's edge: paper edges and cut-off digits, after JPEG blur and shrinking.
+    A box's x, y, w, h may be arrays (a component's statistics, transposed): then an array of answers."""
     x, y, w, h = box
     margin = max(BORDER_MARGIN, round(BORDER_SHARE * max(frame_shape[:2])))
-    return x < margin or y < margin or x + w > frame_shape[1] - margin or y + h > frame_shape[0] - margin
+    return (x < margin) | (y < margin) | (x + w > frame_shape[1] - margin) | (y + h > frame_shape[0] - margin)
 
 
 def _union(a, b):

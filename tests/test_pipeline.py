@@ -15,6 +15,7 @@ from edge_app.pipeline import (
     PipelineConfig,
     _on_step,
     _predict,
+    _touches_border,
     divide_paper,
     drop_frames,
     drop_non_digits,
@@ -89,9 +90,7 @@ def _ink_found(grey, config):
     """Boxes of the pieces find_ink finds clear of the border, as _read_grey finds them."""
     smooth, sharp, wide = paper_estimate(grey, config)
     _, pieces, _ = find_ink(divide_paper(grey, smooth), config, (grey, sharp if config.sharp_seeds else None, wide))
-    h, w = grey.shape
-    return sorted((x, y, bw, bh) for x, y, bw, bh in (p.box for p in pieces)
-                  if 0 < x and 0 < y and x + bw < w and y + bh < h)
+    return sorted(p.box for p in pieces if not _touches_border(p.box, grey.shape))
 
 
 def test_the_halo_inside_a_hard_shadow_seeds_no_ink_against_the_sharp_paper():
@@ -659,7 +658,7 @@ def test_real_photos_under_a_hard_shadow(classifier):
 
     singles = sum([n.text for n in read_frame(shaded(REALDEV / "photos_single" / row["file"]), classifier)]
                   == [row["label"]] for row in realdev_rows("photos_single"))
-    assert singles >= 35, f"{singles}/40"  # the shipped model: 37
+    assert singles >= 35, f"{singles}/40"  # the shipped model: 38
     rows = realdev_rows("digit_strings")
     lines = sum([n.text for n in read_frame(shaded(REALDEV / "digit_strings" / "lines" / r["line_image"]),
                                              classifier)] == [r["string"]] for r in rows)

@@ -256,17 +256,20 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) ->
     the chain. A pixel on a rule becomes paper unless there is ink just above and below
     it (left and right, for a vertical rule), which is where a stroke crosses it. Rules
     are looked for at half size, keeping the darkest pixel of each 2x2, so thin ones
-    survive; a page without rules comes back unchanged.
+    survive; a page without rules comes back unchanged. Ink here is what the threshold will
+    call weak ink (_ink_levels): on a noisy photo, grain darker than `low_contrast` would
+    line up into rules, through a digit's long stem, which would be erased as one.
     """
     if config.rule_length is None:
         return flat
+    low, _ = _ink_levels(255 - flat, config)
     half = _darkest_of_2x2(flat)
     widest = max(1, int(np.ceil(config.rule_width * max(half.shape))))  # pixels at half size
     length = config.rule_length * max(half.shape)  # never the height of a strip: a digit spans that
     for axis in (0, 1):  # horizontal rules, then vertical ones on the transposed page
         small = half if axis == 0 else np.ascontiguousarray(half.T)  # OpenCV copies strided images at every call
         width = small.shape[1]
-        ink = (small <= math.floor(255 - config.low_contrast)).astype(np.uint8)  # integer compare: no float copy
+        ink = (small <= math.floor(255 - low)).astype(np.uint8)  # integer compare: no float copy
         # Only ink thin across the rule's direction can be a rule: thick bars and the strokes
         # crossing a rule are left out here; chaining the runs (_rules) bridges them.
         thick = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2 * widest + 1, 1), np.uint8))
@@ -379,13 +382,7 @@ def _hysteresis(flat: np.ndarray, config: PipelineConfig,
                 papers: tuple[np.ndarray, np.ndarray | None, Callable[[], np.ndarray] | None] | None = None):
     """Components of the weak-ink mask and which of them reach strong ink: (count, labels, stats, keep)."""
     ink = 255 - flat
-    # Noise as the median absolute deviation of the (mostly paper) image, from histograms: fast on uint8.
-    # The deviations' histogram is folded from the image's, so the image is counted only once.
-    counts = cv2.calcHist([ink], [0], None, [256], [0, 256]).reshape(-1)
-    middle = _median_of_counts(counts, ink.size)
-    noise = 1.4826 * _median_of_counts(_deviation_counts(counts, middle), ink.size)
-    high = max(config.high_contrast, config.noise_factor * 2 * noise)
-    low = max(config.low_contrast, config.noise_factor * noise)
+    low, high = _ink_levels(ink, config)
     weak = _at_least(ink, low).astype(np.uint8)
     # BBDT labels and measures exactly as the default (Spaghetti) does here, but gives the statistics
     # about twice as fast; the centroids, which differ in their last bits, are not used.
@@ -402,6 +399,18 @@ def _hysteresis(flat: np.ndarray, config: PipelineConfig,
     if wide is not None:
         count, labels, stats, keep = _free_from_halo(grey, wide, low, strong, labels, stats, keep, config)
     return count, labels, stats, keep
+
+
+def _ink_levels(ink: np.ndarray, config: PipelineConfig) -> tuple[float, float]:
+    """The weak and strong ink levels (grey levels below paper) for an ink image (255 - flat): at least
+    `low_contrast` and `high_contrast`, and `noise_factor` and twice that many noise deviations."""
+    # Noise as the median absolute deviation of the (mostly paper) image, from histograms: fast on uint8.
+    # The deviations' histogram is folded from the image's, so the image is counted only once.
+    counts = cv2.calcHist([ink], [0], None, [256], [0, 256]).reshape(-1)
+    middle = _median_of_counts(counts, ink.size)
+    noise = 1.4826 * _median_of_counts(_deviation_counts(counts, middle), ink.size)
+    return (max(config.low_contrast, config.noise_factor * noise),
+            max(config.high_contrast, config.noise_factor * 2 * noise))
 
 
 def _free_from_halo(grey: np.ndarray, wide: Callable[[], np.ndarray], low: float, strong: np.ndarray,

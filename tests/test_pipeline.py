@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import INT8, REALDEV, needs_model
 
-from edge_app.changes import shadowed
+from edge_app.changes import noisy, shadowed
 from edge_app.pipeline import (
     Blob,
     Digit,
@@ -261,6 +261,18 @@ def test_remove_rules_leaves_a_page_without_rules_alone():
     long_stroke = np.full((120, 400), 250, np.uint8)  # a strip: a number's long underline is no page rule ...
     cv2.line(long_stroke, (10, 60), (390, 60), 40, 8)  # ... when it is thick like the pen's strokes
     np.testing.assert_array_equal(remove_rules(long_stroke), long_stroke)
+
+
+def test_remove_rules_keeps_a_long_stem_on_a_noisy_photo():
+    # A thin stem 40% of the frame tall: no rule alone (they span half of it). On a noisy photo, grain
+    # darker than low_contrast chained with it into a rule, and the stem was erased (realdev's thin-pen 4).
+    grey = np.full((750, 1000), 190, np.uint8)
+    cv2.line(grey, (500, 150), (504, 550), 90, 3)
+    for sigma in (0, 8, 12, 16):
+        photo = noisy(grey, sigma) if sigma else grey
+        flat = remove_rules(even_illumination(photo))
+        assert np.median((255 - flat)[150:550, 495:512].max(axis=1)) > 100, sigma  # the stem is all there
+        assert [b.box for b in find_blobs(photo).blobs] == [(498, 148, 9, 405)], sigma
 
 
 def test_join_pieces_joins_a_broken_digit_not_its_neighbours():
@@ -648,25 +660,30 @@ def test_real_lines_and_pages(classifier):
                                                                     if r["page_image"] == page]
 
 
+# Half the light left of a slanting edge with a sharp penumbra: a digit or number crossing it, or touching
+# the halo along it, used to be dropped with the halo (6/40, 0/6, 4/6). Noise of 12 grey levels: grain
+# chained with thin-pen stems into rules, which were erased (36/40, 3/6, 4/6).
+UNDER = {"a hard shadow": (lambda image: shadowed(image, 0.5, 1 / 150), 35, 4),  # the shipped model: 38, 5
+         "noise": (lambda image: noisy(image, 12.0), 38, 6)}  # the shipped model: 39, 6
+
+
 @needs_model
 @needs_realdev
-def test_real_photos_under_a_hard_shadow(classifier):
-    # Half the light left of a slanting edge with a sharp penumbra (edge_app.changes): a digit or number
-    # crossing it, or touching the halo along it, used to be dropped with the halo (6/40, 0/6, 4/6).
-    def shaded(path):
-        return shadowed(cv2.imread(str(path)), 0.5, 1 / 150)
+@pytest.mark.parametrize("condition", list(UNDER))
+def test_real_photos_under_camera_like_changes(classifier, condition):
+    change, least_singles, least_lines = UNDER[condition]
 
-    singles = sum([n.text for n in read_frame(shaded(REALDEV / "photos_single" / row["file"]), classifier)]
-                  == [row["label"]] for row in realdev_rows("photos_single"))
-    assert singles >= 35, f"{singles}/40"  # the shipped model: 38
+    def read(*path):
+        return [n.text for n in read_frame(change(cv2.imread(str(REALDEV.joinpath(*path)))), classifier)]
+
+    singles = sum(read("photos_single", row["file"]) == [row["label"]] for row in realdev_rows("photos_single"))
+    assert singles >= least_singles, f"{singles}/40"
     rows = realdev_rows("digit_strings")
-    lines = sum([n.text for n in read_frame(shaded(REALDEV / "digit_strings" / "lines" / r["line_image"]),
-                                             classifier)] == [r["string"]] for r in rows)
-    assert lines >= 4, f"{lines}/6"  # the shipped model: 5
+    lines = sum(read("digit_strings", "lines", r["line_image"]) == [r["string"]] for r in rows)
+    assert lines >= least_lines, f"{lines}/6"
     pages = sorted({r["page_image"] for r in rows})
-    read = [n.text for page in pages for n in read_frame(shaded(REALDEV / "digit_strings" / "pages" / page),
-                                                          classifier)]
-    assert sorted(read) == sorted(r["string"] for r in rows)
+    read_on_pages = [n for page in pages for n in read("digit_strings", "pages", page)]
+    assert sorted(read_on_pages) == sorted(r["string"] for r in rows)
 
 
 def test_pipeline_config_is_frozen():

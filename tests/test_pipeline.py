@@ -607,7 +607,7 @@ def test_reads_single_digits_on_a_sheet_lying_on_a_table(classifier, mnist_path)
         return sum([n.text for n in read_frame(s.image, classifier, config)] == s.texts for s in scenes)
 
     with_frames_dropped, kept = right(PipelineConfig()), right(PipelineConfig(frame_max_inner=0.0))
-    assert with_frames_dropped >= 52  # the shipped model: 57/60
+    assert with_frames_dropped >= 52  # the shipped model: 58/60
     assert with_frames_dropped >= kept + 4  # with the sheet's edge kept as a blob: 51/60
 
 
@@ -627,7 +627,7 @@ def test_reads_numbers_and_digits_on_ruled_and_squared_paper(classifier, mnist_p
 
     numbers, total, singles = read(PipelineConfig())
     numbers_kept, _, singles_kept = read(PipelineConfig(rule_length=None))
-    assert numbers >= 9 and singles >= 21  # the shipped model: 13/31 numbers, 26/30 digits
+    assert numbers >= 9 and singles >= 21  # the shipped model: 14/31 numbers, 26/30 digits
     assert numbers >= numbers_kept + 6 and singles >= singles_kept + 6  # without the rules taken out: 1 and 19
 
 

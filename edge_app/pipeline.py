@@ -248,7 +248,7 @@ def _under_strokes(small: np.ndarray, paper: np.ndarray, side: int, config: Pipe
     return filled
 
 
-def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np.ndarray:
+def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), low: float | None = None) -> np.ndarray:
     """Paper with the ruled and grid lines of a notebook page taken out; digit strokes that cross them are kept.
 
     A rule is a chain of straight, thin runs of ink that line up across much of the
@@ -257,12 +257,14 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) ->
     it (left and right, for a vertical rule), which is where a stroke crosses it. Rules
     are looked for at half size, keeping the darkest pixel of each 2x2, so thin ones
     survive; a page without rules comes back unchanged. Ink here is what the threshold will
-    call weak ink (_ink_levels): on a noisy photo, grain darker than `low_contrast` would
-    line up into rules, through a digit's long stem, which would be erased as one.
+    call weak ink (`low`, from _ink_levels when not given): on a noisy photo, grain darker
+    than `low_contrast` would line up into rules, through a digit's long stem, which would be
+    erased as one.
     """
     if config.rule_length is None:
         return flat
-    low, _ = _ink_levels(255 - flat, config)
+    if low is None:
+        low, _ = _ink_levels(255 - flat, config)
     half = _darkest_of_2x2(flat)
     widest = max(1, int(np.ceil(config.rule_width * max(half.shape))))  # pixels at half size
     length = config.rule_length * max(half.shape)  # never the height of a strip: a digit spans that
@@ -362,16 +364,18 @@ def threshold(flat: np.ndarray, config: PipelineConfig = PipelineConfig()) -> np
 
 
 def find_ink(flat: np.ndarray, config: PipelineConfig = PipelineConfig(),
-             papers: tuple[np.ndarray, np.ndarray | None, Callable[[], np.ndarray] | None] | None = None):
+             papers: tuple[np.ndarray, np.ndarray | None, Callable[[], np.ndarray] | None] | None = None,
+             levels: tuple[float, float] | None = None):
     """threshold() and find_pieces() in one labelling: (labels image, a Blob per piece not a speck, area per label).
 
     The pieces are the weak-ink components that reach strong ink, so the labels image
     also holds components that were not kept; a Blob only ever names kept labels.
     With `papers`, (grey, sharp paper, wide paper's maker) from paper_estimate(), either
     of the last two None: a strong pixel must be that much darker than the sharp paper as
-    well, and the wide paper frees digits from a shadow's halo (_free_from_halo).
+    well, and the wide paper frees digits from a shadow's halo (_free_from_halo). `levels`,
+    _ink_levels() of this very image if it was already measured.
     """
-    count, labels, stats, keep = _hysteresis(flat, config, papers)
+    count, labels, stats, keep = _hysteresis(flat, config, papers, levels)
     areas = stats[:, cv2.CC_STAT_AREA]
     pieces = [Blob(tuple(int(v) for v in stats[i, :4]), (i,)) for i in range(1, count)
               if keep[i] and areas[i] >= config.min_piece_area]
@@ -379,10 +383,11 @@ def find_ink(flat: np.ndarray, config: PipelineConfig = PipelineConfig(),
 
 
 def _hysteresis(flat: np.ndarray, config: PipelineConfig,
-                papers: tuple[np.ndarray, np.ndarray | None, Callable[[], np.ndarray] | None] | None = None):
+                papers: tuple[np.ndarray, np.ndarray | None, Callable[[], np.ndarray] | None] | None = None,
+                levels: tuple[float, float] | None = None):
     """Components of the weak-ink mask and which of them reach strong ink: (count, labels, stats, keep)."""
     ink = 255 - flat
-    low, high = _ink_levels(ink, config)
+    low, high = levels or _ink_levels(ink, config)
     weak = _at_least(ink, low).astype(np.uint8)
     # BBDT labels and measures exactly as the default (Spaghetti) does here, but gives the statistics
     # about twice as fast; the centroids, which differ in their last bits, are not used.
@@ -391,9 +396,7 @@ def _hysteresis(flat: np.ndarray, config: PipelineConfig,
     strong = np.flatnonzero(_at_least(ink, high))  # flat indices: far faster than np.nonzero's rows and columns
     grey, sharp, wide = papers or (None, None, None)
     if sharp is not None:  # strong only against the paper with sharp steps too: no shadow's halo seeds
-        dark = (grey.ravel()[strong].astype(np.int32) * 255
-                <= sharp.ravel()[strong].astype(np.int32) * int(255 - high))
-        strong = strong[dark]
+        strong = strong[_darker(grey.ravel()[strong], sharp.ravel()[strong], high).ravel()]
     keep[labels.ravel()[strong]] = True
     keep[0] = False
     if wide is not None:
@@ -712,8 +715,10 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig()) -> F
     """Every stage before the classifier, on a grey frame at working size."""
     smooth, sharp, wide = paper_estimate(grey, config)
     divided = divide_paper(grey, smooth)
-    flat = remove_rules(divided, config)
-    labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide))
+    levels = _ink_levels(255 - divided, config)  # measured once: rules are rarely found, and the page stays as it is
+    flat = remove_rules(divided, config, levels[0])
+    labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide),
+                                     levels if flat is divided else None)
     inside, cut = [], []  # pieces clear of the frame's border, and pieces it cuts
     for piece in pieces:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)

@@ -50,6 +50,8 @@ class PipelineConfig:
     # ruled or grid line; None: never look for rules
     rule_slack: int = 2  # pixels each side of a rule at half size: runs tilted up to about 10 degrees stay straight
     rule_width: float = 0.006  # share of the longer side: rules are at most this thick, digit strokes often more
+    rule_span: float = 0.9  # a rule with fewer than rule_family of them found along the same axis must span
+    rule_family: int = 3  # this share of the frame along it: a digit filling the frame has a long, thin stem
     sharp_seeds: bool = True  # a stroke's strong pixels must be ink against the sharp paper estimate too
     wide_kernel: float | None = 1.5  # see _free_from_halo: the halo-free paper's kernel, in background_kernels;
     # None: no digit is freed from a halo
@@ -252,14 +254,15 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), lo
     """Paper with the ruled and grid lines of a notebook page taken out; digit strokes that cross them are kept.
 
     A rule is a chain of straight, thin runs of ink that line up across much of the
-    frame: a digit's stroke is never that long, and a digit crossing a rule only breaks
-    the chain. A pixel on a rule becomes paper unless there is ink just above and below
-    it (left and right, for a vertical rule), which is where a stroke crosses it. Rules
-    are looked for at half size, keeping the darkest pixel of each 2x2, so thin ones
-    survive; a page without rules comes back unchanged. Ink here is what the threshold will
-    call weak ink (`low`, from _ink_levels when not given): on a noisy photo, grain darker
-    than `low_contrast` would line up into rules, through a digit's long stem, which would be
-    erased as one.
+    frame: a digit's stroke is that long only when the digit fills the frame, so a line
+    with few others beside it must run nearly across the frame (_rules), and a digit
+    crossing a rule only breaks the chain. A pixel on a rule becomes paper unless there is
+    ink just above and below it (left and right, for a vertical rule), which is where a
+    stroke crosses it. Rules are looked for at half size, keeping the darkest pixel of each
+    2x2, so thin ones survive; a page without rules comes back unchanged. Ink here is what
+    the threshold will call weak ink (`low`, from _ink_levels when not given): on a noisy
+    photo, grain darker than `low_contrast` would line up into rules, through a digit's
+    long stem, which would be erased as one.
     """
     if config.rule_length is None:
         return flat
@@ -282,7 +285,7 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), lo
         straight = cv2.morphologyEx(band, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
         if np.count_nonzero(straight.any(axis=0)) < RULE_COVER * length:
             continue  # not enough straight ink across the page for even one rule
-        on_rule = _rules(straight, length, config.rule_slack + widest, widest + 2)
+        on_rule = _rules(straight, length, config.rule_slack + widest, widest + 2, config)
         if on_rule is None:
             continue
         page = flat if axis == 0 else flat.T
@@ -303,10 +306,13 @@ def _darkest_of_2x2(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(cv2.erode(image, np.ones((2, 2), np.uint8))[::2, ::2])
 
 
-def _rules(straight: np.ndarray, length: float, tolerance: float, thickness: int) -> np.ndarray | None:
+def _rules(straight: np.ndarray, length: float, tolerance: float, thickness: int,
+           config: PipelineConfig) -> np.ndarray | None:
     """Where the rules are (None if nowhere): lines `thickness` pixels wide through straight runs
     that line up, each on the line through the longest of them at the slope the page's rules have
-    there (_slope_trend), and cover most of `length` pixels."""
+    there (_slope_trend), and cover most of `length` pixels. Fewer than `rule_family` such lines
+    must each span `rule_span` of the frame's width: a page's rules come many, or run across it;
+    a lone line ending inside the frame is more likely the thin stem of a digit that fills it."""
     count, labels, stats, centres = cv2.connectedComponentsWithStats(straight, connectivity=8)
     left, widths = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     slope = np.zeros(count)
@@ -327,12 +333,16 @@ def _rules(straight: np.ndarray, length: float, tolerance: float, thickness: int
                 break
         else:
             groups.append([i])
-    on_rule = np.zeros_like(straight)
+    found = []
     for group in groups:
         ends = (min(left[group]), max(left[group] + widths[group]) - 1)
-        if (abs(slope[group[0]]) > MAX_RULE_SLOPE or widths[group].sum() < RULE_COVER * length
-                or ends[1] - ends[0] < length):
-            continue
+        if (abs(slope[group[0]]) <= MAX_RULE_SLOPE and widths[group].sum() >= RULE_COVER * length
+                and ends[1] - ends[0] >= length):
+            found.append((group, ends))
+    if len(found) < config.rule_family:
+        found = [(group, ends) for group, ends in found if ends[1] - ends[0] >= config.rule_span * straight.shape[1]]
+    on_rule = np.zeros_like(straight)
+    for group, ends in found:
         # The whole rule, through the digits that break it: the pieces between them are too short to find.
         if len(group) > 1:
             line = np.polyfit(centres[group, 0], centres[group, 1], 1, w=np.sqrt(widths[group]))

@@ -30,7 +30,8 @@ BORDER_MARGIN = 2  # pixels: a blob this close to the frame's edge touches it
 BORDER_SHARE = 0.005  # ... or this share of the longer side, if more
 EVEN_CUTS = (1 / 3, 1 / 2, 2 / 3)  # shares of a wide blob's width always tried as cuts
 MAX_RULE_SLOPE = 0.2  # rise over run: a ruled line is within about 11 degrees of the page's axes
-RULE_SLOPE_MATCH = 0.05  # runs on one rule differ this little in slope
+RULE_SLOPE_MATCH = 0.05  # runs on one rule differ this little in slope ...
+RULE_SLOPE_JITTER = 2.0  # ... give or take this many pixels over a run's length: a short run's slope is rough
 RULE_COVER = 0.6  # share of a rule's minimum length that must be ink: a row of digits' tops is not a rule
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 
@@ -49,9 +50,11 @@ class PipelineConfig:
     rule_length: float | None = 0.5  # ... and a chain of them spanning this share of the longer side is a
     # ruled or grid line; None: never look for rules
     rule_slack: int = 2  # pixels each side of a rule at half size: runs tilted up to about 10 degrees stay straight
-    rule_width: float = 0.006  # share of the longer side: rules are at most this thick, digit strokes often more
-    rule_span: float = 0.9  # a rule with fewer than rule_family of them found along the same axis must span
-    rule_family: int = 3  # this share of the frame along it: a digit filling the frame has a long, thin stem
+    rule_width: float = 0.006  # share of the longer side: rules are at most this thick, digit strokes often more ...
+    rule_min_width: int = 2  # ... or this many pixels at half size: a small crop, enlarged, has thicker rules
+    rule_span: float = 0.9  # share of the frame along it that a rule spans when fewer than rule_family ...
+    rule_family: int = 3  # ... are found along that axis: a digit filling the frame has a long, thin stem;
+    # this many lines across the frame are rules, even the short ones across a strip (a squared page's)
     sharp_seeds: bool = True  # a stroke's strong pixels must be ink against the sharp paper estimate too
     wide_kernel: float | None = 1.5  # see _free_from_halo: the halo-free paper's kernel, in background_kernels;
     # None: no digit is freed from a halo
@@ -250,7 +253,8 @@ def _under_strokes(small: np.ndarray, paper: np.ndarray, side: int, config: Pipe
     return filled
 
 
-def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), low: float | None = None) -> np.ndarray:
+def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), low: float | None = None,
+                 pad: int = 0) -> np.ndarray:
     """Paper with the ruled and grid lines of a notebook page taken out; digit strokes that cross them are kept.
 
     A rule is a chain of straight, thin runs of ink that line up across much of the
@@ -262,15 +266,16 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), lo
     2x2, so thin ones survive; a page without rules comes back unchanged. Ink here is what
     the threshold will call weak ink (`low`, from _ink_levels when not given): on a noisy
     photo, grain darker than `low_contrast` would line up into rules, through a digit's
-    long stem, which would be erased as one.
+    long stem, which would be erased as one. `pad`: pixels of paper added all round the
+    frame (read_frame's second reading of a crop), left out of the frame a rule must span.
     """
     if config.rule_length is None:
         return flat
     if low is None:
         low, _ = _ink_levels(255 - flat, config)
     half = _darkest_of_2x2(flat)
-    widest = max(1, int(np.ceil(config.rule_width * max(half.shape))))  # pixels at half size
-    length = config.rule_length * max(half.shape)  # never the height of a strip: a digit spans that
+    widest = max(config.rule_min_width, int(np.ceil(config.rule_width * max(half.shape))))  # pixels at half size
+    length = config.rule_length * max(half.shape)  # alone, never the height of a strip: a digit spans that
     for axis in (0, 1):  # horizontal rules, then vertical ones on the transposed page
         small = half if axis == 0 else np.ascontiguousarray(half.T)  # OpenCV copies strided images at every call
         width = small.shape[1]
@@ -283,9 +288,10 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), lo
         band = cv2.morphologyEx(band, cv2.MORPH_CLOSE, np.ones((1, 2 * widest + 1), np.uint8))
         run = max(4, int(config.rule_run * width))
         straight = cv2.morphologyEx(band, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
-        if np.count_nonzero(straight.any(axis=0)) < RULE_COVER * length:
+        across = config.rule_span * (width - pad)  # pad / 2 on each side at half size
+        if np.count_nonzero(straight.any(axis=0)) < RULE_COVER * min(length, across):
             continue  # not enough straight ink across the page for even one rule
-        on_rule = _rules(straight, length, config.rule_slack + widest, widest + 2, config)
+        on_rule = _rules(straight, length, across, config.rule_slack + widest, widest + 2, config.rule_family)
         if on_rule is None:
             continue
         page = flat if axis == 0 else flat.T
@@ -306,13 +312,15 @@ def _darkest_of_2x2(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(cv2.erode(image, np.ones((2, 2), np.uint8))[::2, ::2])
 
 
-def _rules(straight: np.ndarray, length: float, tolerance: float, thickness: int,
-           config: PipelineConfig) -> np.ndarray | None:
+def _rules(straight: np.ndarray, length: float, across: float, tolerance: float, thickness: int,
+           family: int) -> np.ndarray | None:
     """Where the rules are (None if nowhere): lines `thickness` pixels wide through straight runs
     that line up, each on the line through the longest of them at the slope the page's rules have
-    there (_slope_trend), and cover most of `length` pixels. Fewer than `rule_family` such lines
-    must each span `rule_span` of the frame's width: a page's rules come many, or run across it;
-    a lone line ending inside the frame is more likely the thin stem of a digit that fills it."""
+    there (_slope_trend). A page's rules come several to a frame, or run across it: a rule covers
+    most of `length` pixels, and spans `across` pixels too when fewer than `family` do; and when
+    `family` or more lines span `across` pixels, they are all rules (a squared page's lines across
+    a strip, shorter than `length`). A lone line ending inside the frame is more likely the thin
+    stem of a digit that fills it."""
     count, labels, stats, centres = cv2.connectedComponentsWithStats(straight, connectivity=8)
     left, widths = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     slope = np.zeros(count)
@@ -326,29 +334,35 @@ def _rules(straight: np.ndarray, length: float, tolerance: float, thickness: int
         for group in groups:
             seed = group[0]
             along = (trend[i] + trend[seed]) / 2
-            if (abs(slope[i] - slope[seed]) <= RULE_SLOPE_MATCH
+            if (abs(slope[i] - slope[seed]) <= RULE_SLOPE_MATCH + RULE_SLOPE_JITTER / widths[i]
                     and abs(centres[seed, 1] + along * (centres[i, 0] - centres[seed, 0]) - centres[i, 1])
                     <= tolerance):
                 group.append(i)
                 break
         else:
             groups.append([i])
-    found = []
+    long, wide = [], []
     for group in groups:
+        if abs(slope[group[0]]) > MAX_RULE_SLOPE:
+            continue
         ends = (min(left[group]), max(left[group] + widths[group]) - 1)
-        if (abs(slope[group[0]]) <= MAX_RULE_SLOPE and widths[group].sum() >= RULE_COVER * length
-                and ends[1] - ends[0] >= length):
-            found.append((group, ends))
-    if len(found) < config.rule_family:
-        found = [(group, ends) for group, ends in found if ends[1] - ends[0] >= config.rule_span * straight.shape[1]]
+        cover = widths[group].sum()
+        if cover >= RULE_COVER * length and ends[1] - ends[0] >= length:
+            long.append((group, ends))
+        if cover >= RULE_COVER * across and ends[1] - ends[0] >= across:
+            wide.append((group, ends))
+    found = long if len(long) >= family else [rule for rule in long if rule in wide]
+    if len(wide) >= family:
+        found += [rule for rule in wide if rule not in found]
     on_rule = np.zeros_like(straight)
-    for group, ends in found:
-        # The whole rule, through the digits that break it: the pieces between them are too short to find.
+    for group, _ in found:
+        # The whole rule, across the frame and through the digits that break it: the pieces between
+        # them are too short to find.
         if len(group) > 1:
             line = np.polyfit(centres[group, 0], centres[group, 1], 1, w=np.sqrt(widths[group]))
         else:
             line = (slope[group[0]], centres[group[0], 1] - slope[group[0]] * centres[group[0], 0])
-        points = [(x, int(round(np.polyval(line, x)))) for x in ends]
+        points = [(x, int(round(np.polyval(line, x)))) for x in (0, straight.shape[1] - 1)]
         cv2.line(on_rule, points[0], points[1], 1, thickness)
     return on_rule.astype(bool) if on_rule.any() else None
 
@@ -692,7 +706,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         paper = int(np.percentile(grey, 90))
         padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper)
         digits = [Digit(d.digit, d.confidence, (d.box[0] - pad, d.box[1] - pad, d.box[2], d.box[3]))
-                  for d in _read_grey(padded, classifier, config) or []]
+                  for d in _read_grey(padded, classifier, config, pad=pad) or []]
     to_frame = 1.0 / scale
     digits = [Digit(d.digit, d.confidence, _clip_box(_scale_box(d.box, to_frame, offset), frame.shape, offset))
               for d in digits]
@@ -700,10 +714,11 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
 
 
 def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool = False,
-               cache: BlobCache | None = None) -> list[Digit] | None:
-    """Digits in a grey frame at working size; None when only border-touching blobs (or none) were found,
-    or, in a `crop` (a small image: a scan), when a stroke cut by the border dwarfs all the blobs inside."""
-    found = find_blobs(grey, config)
+               cache: BlobCache | None = None, pad: int = 0) -> list[Digit] | None:
+    """Digits in a grey frame at working size, `pad` pixels of it added paper; None when only
+    border-touching blobs (or none) were found, or, in a `crop` (a small image: a scan), when a
+    stroke cut by the border dwarfs all the blobs inside."""
+    found = find_blobs(grey, config, pad)
     if not found.blobs or (crop and _cut_stroke_dominates(found.cut, found.blobs, found.areas, config)):
         return None
     digits = classify_blobs(found.flat, found.labels, found.blobs, classifier, config, cache)
@@ -721,12 +736,12 @@ class Found:
     cut: list[Blob]  # ink pieces the frame's border cuts
 
 
-def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig()) -> Found:
-    """Every stage before the classifier, on a grey frame at working size."""
+def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad: int = 0) -> Found:
+    """Every stage before the classifier, on a grey frame at working size, `pad` pixels of it added paper."""
     smooth, sharp, wide = paper_estimate(grey, config)
     divided = divide_paper(grey, smooth)
     levels = _ink_levels(255 - divided, config)  # measured once: rules are rarely found, and the page stays as it is
-    flat = remove_rules(divided, config, levels[0])
+    flat = remove_rules(divided, config, levels[0], pad)
     labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide),
                                      levels if flat is divided else None)
     inside, cut = [], []  # pieces clear of the frame's border, and pieces it cuts

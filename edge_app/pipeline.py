@@ -520,8 +520,10 @@ def _on_step(paper: np.ndarray, box, mask: np.ndarray, reach: int = 3, steep: fl
 def _darker(grey: np.ndarray, paper: np.ndarray, contrast: float) -> np.ndarray:
     """Where grey, divided by paper as divide_paper() does, is at least `contrast` below 255:
     grey * 255 <= paper * int(255 - contrast), compared through a table of each paper level's limit."""
+    if paper.size == 0:
+        return np.zeros(paper.shape, bool)  # OpenCV 4's LUT gives None for an empty array ...
     limits = (np.arange(256, dtype=np.int32) * int(255 - contrast) // 255).astype(np.uint8)
-    return grey <= cv2.LUT(paper, limits)
+    return grey <= cv2.LUT(paper, limits).reshape(paper.shape)  # ... and a 1-D array back as a column
 
 
 def _at_least(image: np.ndarray, level: float) -> np.ndarray:

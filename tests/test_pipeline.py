@@ -14,6 +14,7 @@ from edge_app.pipeline import (
     Blob,
     Digit,
     PipelineConfig,
+    _darker,
     _on_step,
     _predict,
     _rules,
@@ -378,6 +379,17 @@ def test_rules_joins_the_short_pieces_of_a_rule_that_digits_break(monkeypatch):
     assert on_pieces() == [True] * 5
     monkeypatch.setattr(pipeline, "RULE_SLOPE_JITTER", 0.0)
     assert on_pieces() == [False] * 5
+
+
+def test_darker_compares_flat_and_empty_arrays_element_by_element():
+    # _hysteresis passes the strong pixels as flat arrays. OpenCV 4's LUT gives a 1-D array back as a
+    # column, which compared with the row broadcast to an N x N array (an IndexError on every frame
+    # with ink, or an N x N allocation), and gives None back for an empty one.
+    grey = np.array([100, 150, 200, 240], np.uint8)
+    paper = np.array([220, 220, 220, 250], np.uint8)
+    assert _darker(grey, paper, 45.0).tolist() == [True, True, False, False]
+    assert _darker(grey[:0], paper[:0], 45.0).shape == (0,)
+    assert _darker(grey.reshape(2, 2), paper.reshape(2, 2), 45.0).tolist() == [[True, True], [False, False]]
 
 
 def test_join_pieces_joins_a_broken_digit_not_its_neighbours():

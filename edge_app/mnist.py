@@ -7,8 +7,9 @@ Where the data comes from, first found wins:
   2. Keras's cache, ~/.keras/datasets/mnist.npz;
   3. a download of Keras's `mnist.npz` into that cache.
 
-    from edge_app.mnist import load_mnist
+    from edge_app.mnist import load_mnist, load_mnist_test
     (x_train, y_train), (x_test, y_test) = load_mnist()
+    x_test, y_test = load_mnist_test()  # the test split alone: 8 MB instead of 55 in memory
 """
 
 import gzip
@@ -47,10 +48,23 @@ Split = tuple[np.ndarray, np.ndarray]
 
 def load_mnist(path: str | os.PathLike | None = None, *, download: bool = True) -> tuple[Split, Split]:
     """((x_train, y_train), (x_test, y_test)) as uint8, images (N, 28, 28), labels 0..9."""
-    source = find_mnist(path, download=download)
-    arrays = _read_idx_folder(source) if source.is_dir() else _read_npz(source)
-    _validate(arrays, source)
+    arrays = _load(path, download, ("train", "test"))
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def load_mnist_test(path: str | os.PathLike | None = None, *, download: bool = True) -> Split:
+    """(x_test, y_test) alone, found as load_mnist finds MNIST: the device side draws and scores with
+    the test digits, and the training split would take 47 MB of memory more."""
+    arrays = _load(path, download, ("test",))
+    return arrays["x_test"], arrays["y_test"]
+
+
+def _load(path, download: bool, splits: tuple[str, ...]) -> dict[str, np.ndarray]:
+    source = find_mnist(path, download=download)
+    keys = [key for key in IDX_FILES if key.split("_")[1] in splits]
+    arrays = _read_idx_folder(source, keys) if source.is_dir() else _read_npz(source, keys)
+    _validate(arrays, source, splits)
+    return arrays
 
 
 def find_mnist(path: str | os.PathLike | None = None, *, download: bool = True) -> Path:
@@ -93,22 +107,23 @@ def _download(target: Path) -> None:
     atomic_write_bytes(target, data)
 
 
-def _read_npz(path: Path) -> dict[str, np.ndarray]:
+def _read_npz(path: Path, keys: list[str]) -> dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with np.load(path, allow_pickle=False) as data:  # each array is read only when asked for
             missing = [key for key in IDX_FILES if key not in data.files]
             if missing:
                 raise MnistError(f"{path}: not an MNIST npz, missing {', '.join(missing)}")
-            return {key: data[key] for key in IDX_FILES}
+            return {key: data[key] for key in keys}
     except MnistError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise MnistError(f"{path}: unreadable or truncated MNIST npz ({error})") from None
 
 
-def _read_idx_folder(folder: Path) -> dict[str, np.ndarray]:
+def _read_idx_folder(folder: Path, keys: list[str]) -> dict[str, np.ndarray]:
     arrays = {}
-    for key, stem in IDX_FILES.items():
+    for key in keys:
+        stem = IDX_FILES[key]
         # Both the official names and the dotted ones (train-images.idx3-ubyte) are common.
         candidates = [folder / name for base in (stem, stem.replace("-idx", ".idx"))
                       for name in (base, base + ".gz")]
@@ -140,8 +155,9 @@ def read_idx(path: Path) -> np.ndarray:
     return np.frombuffer(raw, np.uint8, offset=header).reshape(shape)
 
 
-def _validate(arrays: dict[str, np.ndarray], source: Path) -> None:
-    for split, size in SPLIT_SIZES.items():
+def _validate(arrays: dict[str, np.ndarray], source: Path, splits: tuple[str, ...]) -> None:
+    for split in splits:
+        size = SPLIT_SIZES[split]
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.dtype != np.uint8 or y.dtype != np.uint8:
             raise MnistError(f"{source}: {split} arrays must be uint8, got {x.dtype} and {y.dtype}")

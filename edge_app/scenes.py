@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from edge_app.mnist import ENV_VAR, MnistError, load_mnist
+from edge_app.mnist import ENV_VAR, MnistError, load_mnist_test
 from edge_app.strokefont import draw
 
 PAPERS = {  # BGR
@@ -72,7 +72,7 @@ class DigitSource:
     def find(cls, mnist: str | None = None) -> "DigitSource":
         """MNIST from `mnist`, MNIST_PATH or Keras's cache; the stroke font when there is none at all."""
         try:
-            (_, _), (x_test, y_test) = load_mnist(mnist, download=False)
+            x_test, y_test = load_mnist_test(mnist, download=False)
         except MnistError:
             if mnist or os.environ.get(ENV_VAR):
                 raise
@@ -98,7 +98,7 @@ class DigitSource:
 def load_test_digits(mnist: str | None, limit: int | None, log) -> tuple[tuple | None, DigitSource]:
     """((images, labels) of the first `limit` MNIST test digits, or None), and the digits to draw scenes with."""
     try:
-        (_, _), (x_test, y_test) = load_mnist(mnist, download=False)
+        x_test, y_test = load_mnist_test(mnist, download=False)
     except MnistError as error:
         log(f"MNIST accuracy skipped ({error}); give MNIST with --mnist PATH or MNIST_PATH to include it. "
             "The scenes use the built-in stroke font meanwhile.")
@@ -234,8 +234,11 @@ def _photograph(ink_alpha, numbers, digits, rng, config):
     if config.rules and rng.random() < config.rules:
         rule_alpha = _rules(h, w, rng, config)[..., None]
         rule_ink = np.array(RULE_INKS[rng.choice(list(RULE_INKS))], np.float32)
-        image = image * (1 - rule_alpha) + rule_ink * rule_alpha
-    image = image * (1 - ink_alpha[..., None]) + ink[None, None, :] * ink_alpha[..., None]
+        image *= 1 - rule_alpha
+        image += rule_ink * rule_alpha
+    # In place, here and below: a frame's float copies add up (the demo makes one per scene).
+    image *= 1 - ink_alpha[..., None]
+    image += ink[None, None, :] * ink_alpha[..., None]
     image += texture[..., None]
     sheet = np.eye(3)
     if config.table and rng.random() < config.table:
@@ -259,7 +262,9 @@ def _photograph(ink_alpha, numbers, digits, rng, config):
     sigma = rng.uniform(0.0, 1.3)
     if sigma > 0.3:
         image = cv2.GaussianBlur(image, (0, 0), sigma)
-    image += rng.normal(0, rng.uniform(1, 6), image.shape).astype(np.float32)
+    noise = rng.uniform(1, 6)
+    for rows in np.array_split(np.arange(h), 8):  # the same draws as one call, without its float64 frame
+        image[rows[0]:rows[-1] + 1] += rng.normal(0, noise, (len(rows), w, 3)).astype(np.float32)
     image = np.clip(image, 0, 255).astype(np.uint8)
     quality = int(rng.integers(*config.jpeg_quality))
     image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)

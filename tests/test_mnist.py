@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from edge_app import mnist as mnist_module
-from edge_app.mnist import IDX_FILES, MnistError, load_mnist, read_idx
+from edge_app.mnist import IDX_FILES, MnistError, load_mnist, load_mnist_test, read_idx
 
 
 def write_idx(path, array, compress):
@@ -42,6 +42,24 @@ def test_loads_folder_of_idx_files(tmp_path, synthetic_arrays, compress):
     for key, name in IDX_FILES.items():
         write_idx(tmp_path / name, synthetic_arrays[key], compress)
     assert_same(load_mnist(tmp_path), synthetic_arrays)
+
+
+def test_the_test_split_alone_is_read_from_an_npz_or_from_its_two_idx_files(tmp_path, synthetic_npz,
+                                                                              synthetic_arrays):
+    for key in ("x_test", "y_test"):
+        write_idx(tmp_path / IDX_FILES[key], synthetic_arrays[key], compress=False)
+    for x_test, y_test in (load_mnist_test(synthetic_npz), load_mnist_test(tmp_path)):
+        np.testing.assert_array_equal(x_test, synthetic_arrays["x_test"])
+        np.testing.assert_array_equal(y_test, synthetic_arrays["y_test"])
+    with pytest.raises(MnistError, match="train-images"):  # the folder has no training files, ...
+        load_mnist(tmp_path)  # ... which load_mnist needs
+
+
+def test_the_test_split_alone_is_still_checked(tmp_path, synthetic_arrays):
+    for key in ("x_test", "y_test"):
+        write_idx(tmp_path / IDX_FILES[key], synthetic_arrays[key][:100], compress=False)
+    with pytest.raises(MnistError, match="x_test has shape"):
+        load_mnist_test(tmp_path)
 
 
 def test_falls_back_to_keras_cache(tmp_path, synthetic_npz, synthetic_arrays, monkeypatch):

@@ -106,7 +106,7 @@ class PipelineConfig:
     wide_penalty: float = 2.0  # ... so each height of width beyond that costs this much log-confidence
     crop_margin: float = 0.15  # share of the box added on each side of a crop
     recheck: float | None = 0.9  # crops read with less confidence are read again, strokes thicker and thinner
-    min_confidence: float = 0.5  # digits read with less confidence are dropped
+    min_confidence: float = 0.45  # digits read with less confidence are dropped
     # Crops the model calls "not one digit" with this probability are dropped. None, never, read best on
     # the scenes: the eleventh output still steers the cuts, but dropping even at 0.99 lost odd real digits.
     not_digit: float | None = None
@@ -717,8 +717,8 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
 
 def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool = False,
                cache: BlobCache | None = None, pad: int = 0) -> list[Digit] | None:
-    """Digits in a grey frame at working size, `pad` pixels of it added paper; None when only
-    border-touching blobs (or none) were found, or, in a `crop` (a small image: a scan), when a
+    """Digits in a grey frame at working size (`pad`: pixels of paper added all round it); None when
+    only border-touching blobs (or none) were found, or, in a `crop` (a small image: a scan), when a
     stroke cut by the border dwarfs all the blobs inside."""
     found = find_blobs(grey, config, pad)
     if not found.blobs or (crop and _cut_stroke_dominates(found.cut, found.blobs, found.areas, config)):
@@ -739,7 +739,8 @@ class Found:
 
 
 def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad: int = 0) -> Found:
-    """Every stage before the classifier, on a grey frame at working size, `pad` pixels of it added paper."""
+    """Every stage before the classifier, on a grey frame at working size; `pad`: pixels of paper added
+    all round it (read_frame's second reading of a crop)."""
     smooth, sharp, wide = paper_estimate(grey, config)
     divided = divide_paper(grey, smooth)
     levels = _ink_levels(255 - divided, config)  # measured once: rules are rarely found, and the page stays as it is

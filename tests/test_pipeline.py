@@ -9,7 +9,7 @@ import pytest
 from conftest import INT8, REALDEV, needs_model
 
 from edge_app import pipeline
-from edge_app.changes import noisy, shadowed
+from edge_app.changes import noisy, shadowed, turned
 from edge_app.pipeline import (
     Blob,
     Digit,
@@ -744,7 +744,7 @@ def test_reads_numbers_and_digits_on_ruled_and_squared_paper(classifier, mnist_p
 
     numbers, total, singles = read(PipelineConfig())
     numbers_kept, _, singles_kept = read(PipelineConfig(rule_length=None))
-    assert numbers >= 9 and singles >= 21  # the shipped model: 14/31 numbers, 26/30 digits
+    assert numbers >= 9 and singles >= 21  # the shipped model: 14/31 numbers, 25/30 digits
     assert numbers >= numbers_kept + 6 and singles >= singles_kept + 6  # without the rules taken out: 1 and 19
 
 
@@ -758,10 +758,10 @@ def test_reads_numbers_cropped_to_their_line_on_ruled_and_squared_paper(classifi
         return sum([n.text for n in read_frame(s.image, classifier, config)] == s.texts for s in lines)
 
     right = read(PipelineConfig())
-    # The shipped model: 35/80. 28 before a squared page's lines down a strip were taken out, rules
+    # The shipped model: 36/80. 28 before a squared page's lines down a strip were taken out, rules
     # across the whole frame, short runs joined to them and thicker rules let in small crops.
     assert right >= 31
-    assert right >= read(PipelineConfig(rule_length=None)) + 12  # without the rules taken out: 18
+    assert right >= read(PipelineConfig(rule_length=None)) + 12  # without the rules taken out: 19
 
 
 def realdev_rows(name):
@@ -811,16 +811,20 @@ def test_real_lines_and_pages(classifier):
 
 # Half the light left of a slanting edge with a sharp penumbra: a digit or number crossing it, or touching
 # the halo along it, used to be dropped with the halo (6/40, 0/6, 4/6). Noise of 12 grey levels: grain
-# chained with thin-pen stems into rules, which were erased (36/40, 3/6, 4/6).
-UNDER = {"a hard shadow": (lambda image: shadowed(image, 0.5, 1 / 150), 35, 4),  # the shipped model: 38, 5
-         "noise": (lambda image: noisy(image, 12.0), 38, 6)}  # the shipped model: 39, 6
+# chained with thin-pen stems into rules, which were erased (36/40, 3/6, 4/6). Turned 10 degrees clockwise:
+# two 1s were read at 46% and 49%, below min_confidence when it was 0.5 (37/40). The sheets' numbers are
+# read exactly, nothing else (None), or at least so many of them.
+UNDER = {"a hard shadow": (lambda image: shadowed(image, 0.5, 1 / 150), 35, 4, None),  # shipped model: 38, 5
+         "noise": (lambda image: noisy(image, 12.0), 38, 6, None),  # the shipped model: 39, 6
+         # the shipped model: 39, 6, and 5 of 6 numbers (a 5 made a speck by the dark strip turned in)
+         "turned -10 degrees": (lambda image: turned(image, -10), 38, 6, 5)}
 
 
 @needs_model
 @needs_realdev
 @pytest.mark.parametrize("condition", list(UNDER))
 def test_real_photos_under_camera_like_changes(classifier, condition):
-    change, least_singles, least_lines = UNDER[condition]
+    change, least_singles, least_lines, least_numbers = UNDER[condition]
 
     def read(*path):
         return [n.text for n in read_frame(change(cv2.imread(str(REALDEV.joinpath(*path)))), classifier)]
@@ -832,7 +836,10 @@ def test_real_photos_under_camera_like_changes(classifier, condition):
     assert lines >= least_lines, f"{lines}/6"
     pages = sorted({r["page_image"] for r in rows})
     read_on_pages = [n for page in pages for n in read("digit_strings", "pages", page)]
-    assert sorted(read_on_pages) == sorted(r["string"] for r in rows)
+    if least_numbers is None:
+        assert sorted(read_on_pages) == sorted(r["string"] for r in rows)
+    else:
+        assert sum(r["string"] in read_on_pages for r in rows) >= least_numbers
 
 
 def test_pipeline_config_is_frozen():

@@ -262,9 +262,10 @@ def _photograph(ink_alpha, numbers, digits, rng, config):
     sigma = rng.uniform(0.0, 1.3)
     if sigma > 0.3:
         image = cv2.GaussianBlur(image, (0, 0), sigma)
-    noise = rng.uniform(1, 6)
-    for rows in np.array_split(np.arange(h), 8):  # the same draws as one call, without its float64 frame
-        image[rows[0]:rows[-1] + 1] += rng.normal(0, noise, (len(rows), w, 3)).astype(np.float32)
+    noise, band = rng.uniform(1, 6), -(-h // 8)
+    for top in range(0, h, band):  # the same draws as one call, without its float64 copy of the frame
+        rows = image[top:top + band]
+        rows += rng.normal(0, noise, rows.shape).astype(np.float32)
     image = np.clip(image, 0, 255).astype(np.uint8)
     quality = int(rng.integers(*config.jpeg_quality))
     image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)

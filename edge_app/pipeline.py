@@ -16,7 +16,7 @@ One pure function per stage, so each can be tested alone:
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import median
 
 import cv2
@@ -110,6 +110,9 @@ class PipelineConfig:
     # Crops the model calls "not one digit" with this probability are dropped. None, never, read best on
     # the scenes: the eleventh output still steers the cuts, but dropping even at 0.99 lost odd real digits.
     not_digit: float | None = None
+    crop_whole: float | None = 0.9  # in a frame read again as a crop (read_frame), less than twice as wide as
+    # tall, a blob spanning this share of it both ways is read whole, never cut: a table's rim round a blank
+    # sheet, not a number's line joined by a rule (None: cut it as any other)
     line_overlap: float = 0.5  # digits sharing this share of the smaller height are on one line ...
     line_near: int = 3  # ... with the line's band where it has got to: its last this many digits, left to right,
     line_fit: int = 2  # moved along the page's slope, the median over lines of at least this many digits ...
@@ -719,11 +722,19 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
                cache: BlobCache | None = None, pad: int = 0) -> list[Digit] | None:
     """Digits in a grey frame at working size (`pad`: pixels of paper added all round it); None when
     only border-touching blobs (or none) were found, or, in a `crop` (a small image: a scan), when a
-    stroke cut by the border dwarfs all the blobs inside."""
+    stroke cut by the border dwarfs all the blobs inside. Read with paper added, a blob spanning
+    the frame within it both ways is read whole (`crop_whole`)."""
     found = find_blobs(grey, config, pad)
     if not found.blobs or (crop and _cut_stroke_dominates(found.cut, found.blobs, found.areas, config)):
         return None
-    digits = classify_blobs(found.flat, found.labels, found.blobs, classifier, config, cache)
+    blobs, whole = found.blobs, []
+    width, height = grey.shape[1] - 2 * pad, grey.shape[0] - 2 * pad
+    if pad and config.crop_whole is not None and width < 2 * height:
+        whole = [blob for blob in blobs if min(blob.box[2] / width, blob.box[3] / height) >= config.crop_whole]
+        blobs = [blob for blob in blobs if blob not in whole]
+    digits = classify_blobs(found.flat, found.labels, blobs, classifier, config, cache)
+    if whole:
+        digits += classify_blobs(found.flat, found.labels, whole, classifier, replace(config, split_aspect=math.inf))
     return [d for d in digits if d.confidence >= config.min_confidence]
 
 

@@ -344,21 +344,19 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
                 break
         else:
             groups.append([i])
-    long, wide = [], []
+    lines = []  # (runs, whether they are a long line, whether a line across the frame), each with enough ink
     for group in groups:
         if abs(slope[group[0]]) > MAX_RULE_SLOPE:
             continue
-        ends = (min(left[group]), max(left[group] + widths[group]) - 1)
+        span = max(left[group] + widths[group]) - 1 - min(left[group])
         cover = widths[group].sum()
-        if cover >= RULE_COVER * length and ends[1] - ends[0] >= length:
-            long.append((group, ends))
-        if cover >= RULE_COVER * across and ends[1] - ends[0] >= across:
-            wide.append((group, ends))
-    found = long if len(long) >= family else [rule for rule in long if rule in wide]
-    if len(wide) >= family:
-        found += [rule for rule in wide if rule not in found]
+        lines.append((group, cover >= RULE_COVER * length and span >= length,
+                      cover >= RULE_COVER * across and span >= across))
+    longs, wides = sum(entry[1] for entry in lines), sum(entry[2] for entry in lines)
     on_rule = np.zeros_like(straight)
-    for group, _ in found:
+    for group, long, wide in lines:
+        if not ((long and (wide or longs >= family)) or (wide and wides >= family)):
+            continue
         # The whole rule, across the frame and through the digits that break it: the pieces between
         # them are too short to find.
         if len(group) > 1:

@@ -1,4 +1,6 @@
+import contextlib
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -51,3 +53,33 @@ def synthetic_npz(tmp_path_factory, synthetic_arrays) -> Path:
     path = tmp_path_factory.mktemp("mnist") / "mnist.npz"
     np.savez(path, **synthetic_arrays)
     return path
+
+
+@contextlib.contextmanager
+def serving(app):
+    """The app in a real waitress server on a free loopback port, run in a thread; yields the port.
+
+    The server is closed from inside its own loop (a call handed over through its trigger):
+    closing its sockets from this thread can break the loop's select() with EBADF
+    (Pylons/waitress#468), which then dies with a traceback in its thread.
+    """
+    from edge_app.webapp import make_server
+
+    server = make_server(app, "127.0.0.1", 0)
+    failures = []
+
+    def run():
+        try:
+            server.run()
+        except BaseException as error:  # reported below, in the test's own thread
+            failures.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield server.effective_port
+    finally:
+        server.trigger.pull_trigger(server.close)
+        thread.join(timeout=10)
+    assert not thread.is_alive(), "the server did not stop"
+    assert not failures, f"the server's loop failed: {failures[0]!r}"

@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import INT8, ROOT
+from conftest import INT8, ROOT, serving
 
 pytest.importorskip("flask", reason="the web extra is not installed: pip install .[web]")
 
@@ -22,7 +22,7 @@ from edge_app.predict import predict_file  # noqa: E402
 from edge_app.scenes import SceneConfig, make_scene  # noqa: E402
 from edge_app.serve import ServeOptions  # noqa: E402
 from edge_app.sources import DemoSource, Frame  # noqa: E402
-from edge_app.webapp import OPENAPI, create_app, live_view, make_server, stop_app  # noqa: E402
+from edge_app.webapp import OPENAPI, create_app, live_view, stop_app  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
 CLEAR = SceneConfig(touching=0.0)
@@ -333,25 +333,8 @@ def test_no_source_says_why(classifier):
 @pytest.fixture
 def server(make_app):
     """The app in a real waitress server on a free loopback port."""
-    app = make_app()
-    server = make_server(app, "127.0.0.1", 0)
-    closing = threading.Event()
-
-    def run():
-        try:
-            server.run()
-        except OSError:
-            # Closing the sockets from this thread can break the loop's select() in its own
-            # (EBADF); `serve` stops from its own thread instead, on Ctrl-C.
-            if not closing.is_set():
-                raise
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}", server.effective_port
-    closing.set()
-    server.close()
-    thread.join(timeout=10)
+    with serving(make_app()) as port:
+        yield f"http://127.0.0.1:{port}", port
 
 
 def test_concurrent_clients_get_only_deliberate_errors(server):

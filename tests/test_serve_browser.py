@@ -4,12 +4,11 @@
 """
 
 import shutil
-import threading
 
 import cv2
 import numpy as np
 import pytest
-from conftest import INT8
+from conftest import INT8, serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -30,7 +29,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from edge_app.classifier import Classifier  # noqa: E402
 from edge_app.scenes import SceneConfig, make_scene  # noqa: E402
 from edge_app.sources import DemoSource  # noqa: E402
-from edge_app.webapp import create_app, make_server, stop_app  # noqa: E402
+from edge_app.webapp import create_app, stop_app  # noqa: E402
 
 WAIT = 30  # seconds for anything to appear on the page
 
@@ -39,13 +38,9 @@ WAIT = 30  # seconds for anything to appear on the page
 def site():
     """The real server, with the demo as its live source, on a free loopback port."""
     app = create_app(Classifier(INT8), DemoSource(seed=3), log=lambda message: None)
-    server = make_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}/"
-    stop_app(app)
-    server.close()
-    thread.join(timeout=10)
+    with serving(app) as port:
+        yield f"http://127.0.0.1:{port}/"
+        stop_app(app)  # ends the live streams first, so the server need not wait for them
 
 
 @pytest.fixture

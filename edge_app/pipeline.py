@@ -45,6 +45,10 @@ class PipelineConfig:
     crop_pad: float = 0.15  # margin of paper added, as a share of the longer side, to re-read a crop
     background_side: int = 256  # pixels: the illumination estimate is made at this size
     background_kernel: float = 1 / 12  # closing kernel, as a share of the longer side: wider than any stroke
+    # ... and in a small image about as wide as tall (a scan of one digit, which fills it, so its strokes
+    # are thick beside the frame; a number's line keeps the kernel above, which its rules need)
+    small_kernel: float | None = 1 / 4
+    small_aspect: float = 1.5
     fill_strokes: bool = True  # see _under_strokes
     rule_run: float = 0.06  # share of the frame's width (height): straight runs of ink this long may be ruling ...
     rule_length: float | None = 0.5  # ... and a chain of them spanning this share of the longer side is a
@@ -700,6 +704,8 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         scale = config.min_side / max(grey.shape)
         size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC)
+        if config.small_kernel is not None and max(grey.shape) < config.small_aspect * min(grey.shape):
+            config = replace(config, background_kernel=max(config.background_kernel, config.small_kernel))
     digits = _read_grey(grey, classifier, config, small, cache)
     if digits is None:
         # Nothing digit-like apart from blobs cut by the border: the frame may be a crop

@@ -50,6 +50,8 @@ class PipelineConfig:
     small_kernel: float | None = 1 / 4
     small_aspect: float = 1.5
     fill_strokes: bool = True  # see _under_strokes
+    stroke_inside: float | None = 8.0  # grey levels: an enclosed region is filled only when at most this much
+    # lighter than the ink round it, a stroke's inside, not a grid's cell (_stroke_insides; None: every one)
     rule_run: float = 0.06  # share of the frame's width (height): straight runs of ink this long may be ruling ...
     rule_length: float | None = 0.5  # ... and a chain of them spanning this share of the longer side is a
     # ruled or grid line; None: never look for rules
@@ -237,9 +239,9 @@ def _under_strokes(small: np.ndarray, paper: np.ndarray, side: int, config: Pipe
     """The paper under marker strokes wider than the closing kernel, which the closing takes for paper.
 
     Such a stroke shows only its outline after dividing; the outline encloses it, so
-    inside every closed outline (a hole of the ink) the paper is taken from the paper
-    around the ink instead, where that is brighter. A real hole, a 0's, is paper-bright
-    either way.
+    inside every closed outline (a hole of the ink) as dark as the outline the paper is
+    taken from the paper around the ink instead, where that is brighter. A real hole, a
+    0's, is paper-bright either way, and left as it is.
     """
     ink = (np.multiply(small, np.float32(255.0), dtype=np.float32) / _at_least_one(paper)
            <= 255 - config.low_contrast).astype(np.uint8)
@@ -247,9 +249,11 @@ def _under_strokes(small: np.ndarray, paper: np.ndarray, side: int, config: Pipe
     outside = cv2.copyMakeBorder(ink, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     cv2.floodFill(outside, None, (0, 0), 2)
     enclosed = outside[1:-1, 1:-1] == 0
+    free = 1 - cv2.dilate(enclosed.view(np.uint8) | ink, np.ones((3, 3), np.uint8))  # 1 on paper clear of both
+    if config.stroke_inside is not None:
+        enclosed = _stroke_insides(small, ink, enclosed, config.stroke_inside)
     if not enclosed.any():
         return paper
-    free = 1 - cv2.dilate(enclosed.view(np.uint8) | ink, np.ones((3, 3), np.uint8))  # 1 on paper clear of both
     # The mean of the paper pixels nearby (a box filter is fast at any size), needed only where enclosed.
     weight = cv2.blur(free.astype(np.float32), (2 * side + 1, 2 * side + 1))[enclosed]
     total = cv2.blur(np.multiply(small, free, dtype=np.float32), (2 * side + 1, 2 * side + 1))[enclosed]
@@ -258,6 +262,33 @@ def _under_strokes(small: np.ndarray, paper: np.ndarray, side: int, config: Pipe
     filled = paper.copy()
     filled[enclosed] = np.maximum(under, around).astype(paper.dtype)
     return filled
+
+
+def _stroke_insides(small: np.ndarray, ink: np.ndarray, enclosed: np.ndarray, tolerance: float) -> np.ndarray:
+    """The enclosed regions that are the insides of strokes: on average at most `tolerance` grey levels
+    lighter than the ink round them.
+
+    A marker stroke's inside is ink, as dark as its outline or darker. A squared page's
+    cell, or a 0's hole, is paper, lighter than the lines round it; where a shadow's edge
+    crosses a grid, filling the shadowed cells from the lit paper nearby made them ink.
+    """
+    count, labels = cv2.connectedComponents(enclosed.view(np.uint8), connectivity=4)
+    if count <= 1:
+        return enclosed
+    grown = cv2.dilate(labels.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int32)
+    ring = (ink > 0) & (grown > 0)
+    inside_mean = _means(labels[enclosed], small[enclosed], count)
+    ring_mean = _means(grown[ring], small[ring], count)
+    stroke = inside_mean <= ring_mean + tolerance
+    stroke[0] = False
+    return stroke[labels]
+
+
+def _means(labels: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """The mean of values by label (0..count-1), +inf where a label has none."""
+    sums = np.bincount(labels, values.astype(np.float64), count)
+    sizes = np.bincount(labels, minlength=count)
+    return np.where(sizes > 0, sums / np.maximum(sizes, 1), np.inf)
 
 
 def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), low: float | None = None,

@@ -4,7 +4,7 @@ One pure function per stage, so each can be tested alone:
 
     grey -> even out illumination -> threshold and ink components -> join broken
     pieces -> drop what is not a digit (specks, lines, smudges, the sheet's edge,
-    the tips of shadows) -> normalise (edge_app.preprocess) ->
+    the tips of shadows, pieces of a table's grain) -> normalise (edge_app.preprocess) ->
     classify every blob in one batched call (unsure crops read again with thicker
     and thinner strokes) -> cut the wide blobs that do not read as one digit and
     read the cuts in a second call, keeping the best path -> reject low confidence
@@ -103,6 +103,9 @@ class PipelineConfig:
     shadow_reach: float | None = 0.5  # ... and joined to that ink covers this share of its area (None: never) ...
     shadow_core: float = 0.9  # ... and it has no ink darker than this share of that paper's median
     shadow_piece_reach: float = 0.4  # a piece joined to others: this share, of the paper outside the group's box
+    texture_ring: float | None = 0.3  # a blob is dropped when ink of no candidate digit covers this share of a
+    texture_margin: float = 0.5  # ... ring this many of its longer sides wide round it (a table's grain) ...
+    texture_clean: float = 0.1  # ... while the median of 8x8 cells of the frame has less (see drop_textured)
     split_aspect: float = 0.8  # blobs wider than this many heights may be several touching digits ...
     max_cuts: int = 4  # ... cut at up to this many columns of least ink, and evenly ...
     min_cut_spacing: float = 0.15  # ... at least this many heights apart and from the ends
@@ -801,7 +804,49 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config)
     blobs = drop_non_digits(blobs, grey.shape, areas, config)
     blobs = drop_specks(drop_shadows(grey, labels, blobs, ruled, config), config)
+    blobs = drop_textured(flat, labels, blobs, config)
     return Found(flat, labels, areas, blobs, cut)
+
+
+def drop_textured(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob],
+                  config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+    """Drop blobs lying in texture: a table's grain round the sheet, which leaves pieces of ink everywhere.
+
+    The texture is the ink that belongs to no candidate digit (specks too small or too
+    flat to be one, pieces cut by the border). A digit is written on paper, which is clean
+    round it; a piece of grain has more grain all round. So a blob is dropped when such ink
+    covers `texture_ring` of a ring round its box (`texture_margin` of its longer side
+    wide), but only while most of the frame is clean (the median of 8x8 cells' share under
+    `texture_clean`): on grainy paper, or in a noisy photo, the texture is everywhere and
+    says nothing about where the paper is.
+    """
+    if config.texture_ring is None or not blobs:
+        return blobs
+    member = np.zeros(int(labels.max()) + 1, bool)
+    for blob in blobs:
+        member[list(blob.labels)] = True
+    # Measured on every second pixel both ways: a share needs no more, and it is 4 times cheaper.
+    texture = ((flat[::2, ::2] <= 255 - config.low_contrast) & ~member[labels[::2, ::2]]).view(np.uint8)
+    cells = cv2.resize(texture.astype(np.float32), (8, 8), interpolation=cv2.INTER_AREA)
+    if np.median(cells) >= config.texture_clean:
+        return blobs
+    total = cv2.integral(texture)
+    height, width = texture.shape
+
+    def count(x0, y0, x1, y1):  # texture pixels in [x0, x1) x [y0, y1), in full-size coordinates
+        x0, y0 = min(width, max(0, (x0 + 1) // 2)), min(height, max(0, (y0 + 1) // 2))
+        x1, y1 = max(x0, min(width, (x1 + 1) // 2)), max(y0, min(height, (y1 + 1) // 2))
+        return int(total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0]), (x1 - x0) * (y1 - y0)
+
+    kept = []
+    for blob in blobs:
+        x, y, w, h = blob.box
+        margin = max(2, int(round(config.texture_margin * max(w, h))))
+        outer, outer_area = count(x - margin, y - margin, x + w + margin, y + h + margin)
+        inner, inner_area = count(x, y, x + w, y + h)
+        if outer - inner < config.texture_ring * max(outer_area - inner_area, 1):
+            kept.append(blob)
+    return kept
 
 
 def drop_shadows(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob], ruled: np.ndarray | None = None,

@@ -139,7 +139,7 @@ class LiveView:
         stabilizer, cache = Stabilizer(), BlobCache()
         worker = LatestWorker(lambda frame: read_stable(frame, self.classifier, stabilizer, self.config,
                                                         self.options.roi, cache), "live-reader")
-        live, frame = getattr(self.source, "live", False), None
+        live, frame, failure = getattr(self.source, "live", False), None, None
         try:
             for frame in self.source:
                 if self._stopped:
@@ -152,22 +152,21 @@ class LiveView:
                 if worker.result is not None and worker.result[0] is frame:
                     self._show(frame, worker.result, None)  # the last frame, with its own reading
         except Exception as error:  # a source or driver can raise anything: the page says so, uploads go on
-            reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            self.log(f"live source failed: {reason}")
-            with self._condition:
-                self._state, self._error, self._numbers = "failed", reason, []
-        else:
-            with self._condition:
-                if not self._stopped:
-                    self._state = "ended"
+            failure = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            self.log(f"live source failed: {failure}")
         finally:
             worker.close()
-            with self._condition:
-                self._condition.notify_all()
             try:
                 self.source.close()
             except Exception as error:  # closing a broken driver must not hide why it broke
                 self.log(f"closing the live source: {error}")
+            # Said only now, so that a client told "ended" or "failed" finds the camera released.
+            with self._condition:
+                if failure is not None:
+                    self._state, self._error, self._numbers = "failed", failure, []
+                elif not self._stopped:
+                    self._state = "ended"
+                self._condition.notify_all()
 
     def _show(self, frame, result, tick: float | None) -> None:
         """Publishes the frame with the latest reading drawn on it; tick (None: a redraw) counts it as shown."""

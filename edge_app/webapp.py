@@ -153,9 +153,9 @@ def _error(status: int, reason: str):
 def make_server(app: flask.Flask, host: str, port: int):
     """A waitress server for the app, listening but not yet serving; `.run()` serves.
 
-    `.close()` stops it from the thread that runs it; from another thread, hand the call over
-    (`server.trigger.pull_trigger(server.close)`): closing the sockets under the loop's select()
-    can kill the loop with EBADF (Pylons/waitress#468).
+    `.close()` stops it from the thread that runs it. Closing its sockets from another thread
+    can kill the loop's select() with EBADF (Pylons/waitress#468): tests/conftest.serving runs
+    the loop itself and closes the server there.
     """
     import waitress
 

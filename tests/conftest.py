@@ -1,6 +1,7 @@
 import contextlib
 import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ SHARED = ROOT.parent / "shared"
 REALDEV = SHARED / "data" / "realdev"
 MODELS = ROOT / "models"
 INT8 = MODELS / "digits_int8.tflite"
+DRAIN_SECONDS = 10  # for a test server's connections to end once it is told to stop
 needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
 
 
@@ -59,18 +61,36 @@ def synthetic_npz(tmp_path_factory, synthetic_arrays) -> Path:
 def serving(app):
     """The app in a real waitress server on a free loopback port, run in a thread; yields the port.
 
-    The server is closed from inside its own loop (a call handed over through its trigger):
-    closing its sockets from this thread can break the loop's select() with EBADF
-    (Pylons/waitress#468), which then dies with a traceback in its thread.
+    The thread runs the server's loop itself, a tenth of a second at a time. Told to stop, it
+    closes the listening socket, gives the open connections DRAIN_SECONDS to end,
+    and only then closes waitress's trigger, the pipe that worker threads write to in order to
+    wake the loop. Closing the sockets from another thread can break the loop's select() with
+    EBADF (Pylons/waitress#468); `server.close()` closes the trigger at once, under workers
+    that may still pull it.
     """
     from edge_app.webapp import make_server
 
     server = make_server(app, "127.0.0.1", 0)
-    failures = []
+    stop, failures = threading.Event(), []
+
+    def connections():
+        return [channel for channel in server._map.values() if channel is not server.trigger]
 
     def run():
+        loop = server.asyncore.loop
         try:
-            server.run()
+            while not stop.is_set():
+                loop(timeout=0.1, map=server._map, count=1)
+            server.asyncore.dispatcher.close(server)  # the listening socket only: no new connections
+            deadline = time.monotonic() + DRAIN_SECONDS
+            while connections() and time.monotonic() < deadline:
+                loop(timeout=0.1, map=server._map, count=1)  # a channel with output to send returns at once
+            if connections():
+                still = [(channel.addr, channel.total_outbufs_len) for channel in connections()]
+                failures.append(AssertionError(f"connections (address, bytes unsent) still open "
+                                               f"{DRAIN_SECONDS} s after the close: {still}"))
+                server.asyncore.close_all(server._map)
+            server.trigger.close()
         except BaseException as error:  # reported below, in the test's own thread
             failures.append(error)
 
@@ -79,7 +99,7 @@ def serving(app):
     try:
         yield server.effective_port
     finally:
-        server.trigger.pull_trigger(server.close)
-        thread.join(timeout=10)
+        stop.set()
+        thread.join(timeout=DRAIN_SECONDS + 5)
     assert not thread.is_alive(), "the server did not stop"
     assert not failures, f"the server's loop failed: {failures[0]!r}"

@@ -288,6 +288,7 @@ class Breaks:
         raise RuntimeError("camera unplugged")
 
     def close(self):
+        time.sleep(0.2)  # a driver takes a while to let go: "failed" must not be said before it has
         self.closed = True
 
 

@@ -427,10 +427,19 @@ def test_drop_frames_takes_out_a_sheet_edge_or_a_drawn_box_round_a_digit():
         cv2.rectangle(page, (40, 40), (360, 260), 60, 8)
         cv2.line(page, (195, 110), (200, 190), 40, 6)
 
+    def box_close_round_a_one(page):  # as a form's box: the 1 ends 4% of the box's height from its outer edge
+        cv2.rectangle(page, (40, 40), (360, 260), 60, 4)
+        cv2.line(page, (195, 110), (200, 250), 40, 6)
+
     labels, pieces = frame_pieces(box_round_a_one)
     assert len(pieces) == 2
     assert [p.box[3] for p in drop_frames(labels, pieces)] == [pieces[1].box[3]]  # only the 1 is left
     assert drop_frames(labels, pieces, PipelineConfig(frame_corner=0.0)) == pieces  # a frame needs four corners
+
+    labels, pieces = frame_pieces(box_close_round_a_one)
+    assert len(pieces) == 2
+    assert [p.box[3] for p in drop_frames(labels, pieces)] == [pieces[1].box[3]]
+    assert drop_frames(labels, pieces, PipelineConfig(frame_margin=0.05)) == pieces  # 5%: too close to be held
 
 
 def test_drop_frames_keeps_digits_round_a_speck():
@@ -944,6 +953,32 @@ def coarse_scan(image: np.ndarray, side: int) -> np.ndarray:
     bitmap = cv2.copyMakeBorder(image, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0) > 127
     counts = bitmap.reshape(8, 4, 8, 4).sum(axis=(1, 3)).astype(np.float32) * (255 / 16)
     return 255 - cv2.resize(counts, (side, side), interpolation=cv2.INTER_CUBIC).clip(0, 255).astype(np.uint8)
+
+
+def in_a_form_box(image: np.ndarray, scale: int = 3, gap: int = 2) -> np.ndarray:
+    """An MNIST digit enlarged `scale` times, dark on white, with `gap` px of paper round its 28x28 frame and a
+    printed box 2 px thick along the middle of that (a form's box drawn close round it), 10 px of paper outside."""
+    digit = 255 - cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    side = digit.shape[0] + 2 * gap
+    form = np.full((side, side), 255, np.uint8)
+    form[gap:gap + digit.shape[0], gap:gap + digit.shape[1]] = digit
+    cv2.rectangle(form, (gap // 2, gap // 2), (side - gap // 2 - 1, side - gap // 2 - 1), 0, 2)
+    return cv2.copyMakeBorder(form, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
+
+
+@needs_model
+def test_scans_of_digits_in_a_form_s_box_are_read_without_the_box(classifier, mnist):
+    """A box drawn close round a digit is a frame (drop_frames) only when the digit is clear of its sides
+    by frame_margin of its size; some digits end 3-5% from a form's box."""
+    (_, _), (x_test, y_test) = mnist
+
+    def right(config):
+        return sum([n.text for n in read_frame(in_a_form_box(image), classifier, config)] == [str(label)]
+                   for image, label in zip(x_test[1000:1100], y_test[1000:1100], strict=True))
+
+    close, wide = right(PipelineConfig()), right(PipelineConfig(frame_margin=0.05))
+    # The shipped model: 97 and 92 (of the first 500 test digits, 492 and 466; 98 of these 100 without a box).
+    assert close >= 94 and close >= wide + 3
 
 
 @needs_model

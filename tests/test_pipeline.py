@@ -969,7 +969,7 @@ def in_a_form_box(image: np.ndarray, scale: int = 3, gap: int = 2) -> np.ndarray
 @needs_model
 def test_scans_of_digits_in_a_form_s_box_are_read_without_the_box(classifier, mnist):
     """A box drawn close round a digit is a frame (drop_frames) only when the digit is clear of its sides
-    by frame_margin of its size; some digits end 3-5% from a form's box."""
+    by frame_margin of its size; the legs of 7s and 9s end closer than 5% of it to a form's box."""
     (_, _), (x_test, y_test) = mnist
 
     def right(config):

@@ -59,6 +59,10 @@ class PipelineConfig:
     rule_width: float = 0.006  # share of the longer side: rules are at most this thick, digit strokes often more ...
     rule_min_width: int = 2  # ... or this many pixels at half size: a small crop, enlarged, has thicker rules
     rule_span: float = 0.9  # share of the frame along it that a rule spans when fewer than rule_family ...
+    rule_inked: float | None = 0.95  # a line across the frame meeting ink in this share of its columns, its
+    rule_inked_cover: float = 0.1  # runs covering this share of it, is a rule the digits on it hide (None: never)
+    rule_darker: float | None = 40.0  # grey levels: ink on a rule this much darker than the rule (its median,
+    # against the paper beside it) is a stroke along it, kept (None: a rule is erased but where a stroke crosses)
     rule_family: int = 3  # ... are found along that axis: a digit filling the frame has a long, thin stem;
     # this many lines across the frame are rules, even the short ones across a strip (a squared page's)
     sharp_seeds: bool = True  # a stroke's strong pixels must be ink against the sharp paper estimate too
@@ -304,7 +308,8 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), lo
     with few others beside it must run nearly across the frame (_rules), and a digit
     crossing a rule only breaks the chain. A pixel on a rule becomes paper unless there is
     ink just above and below it (left and right, for a vertical rule), which is where a
-    stroke crosses it. Rules are looked for at half size, keeping the darkest pixel of each
+    stroke crosses it, or it is far darker than the rule (`rule_darker`), which is where a
+    stroke lies along it. Rules are looked for at half size, keeping the darkest pixel of each
     2x2, so thin ones survive; a page without rules comes back unchanged. Ink here is what
     the threshold will call weak ink (`low`, from _ink_levels when not given): on a noisy
     photo, grain darker than `low_contrast` would line up into rules, through a digit's
@@ -333,20 +338,36 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), lo
         across = config.rule_span * (width - pad)  # pad / 2 on each side at half size
         if np.count_nonzero(straight.any(axis=0)) < RULE_COVER * min(length, across):
             continue  # not enough straight ink across the page for even one rule
-        on_rule = _rules(straight, length, across, config.rule_slack + widest, widest + 2, config.rule_family)
+        on_rule = _rules(straight, length, across, config.rule_slack + widest, widest + 2, config.rule_family,
+                         None if config.rule_inked is None else ink, (config.rule_inked, config.rule_inked_cover))
         if on_rule is None:
             continue
-        page = flat if axis == 0 else flat.T
+        page = flat if axis == 0 else np.ascontiguousarray(flat.T)  # OpenCV, below, would copy it anyway
         on_rule = cv2.resize(on_rule.astype(np.uint8), (page.shape[1], page.shape[0]),
                              interpolation=cv2.INTER_NEAREST).astype(bool)
         reach = 2 * widest + 2  # full-size pixels past the rule on either side
         above = np.vstack([np.full((reach, page.shape[1]), 255, np.uint8), page[:-reach]])
         below = np.vstack([page[reach:], np.full((reach, page.shape[1]), 255, np.uint8)])
-        cleaned = np.where(on_rule, np.maximum(page, np.minimum(above, below)), page)
+        erase = on_rule if config.rule_darker is None else _rule_only(page, on_rule, above, below, low,
+                                                                      config.rule_darker)
+        cleaned = np.where(erase, np.maximum(page, np.minimum(above, below)), page)
         flat = cleaned if axis == 0 else np.ascontiguousarray(cleaned.T)
         if axis == 0:
             half = _darkest_of_2x2(flat)
     return flat
+
+
+def _rule_only(page: np.ndarray, on_rule: np.ndarray, above: np.ndarray, below: np.ndarray, low: float,
+               darker: float) -> np.ndarray:
+    """The pixels of `on_rule` that are the rule itself, not a stroke lying along it: ink on a rule at most
+    `darker` grey levels darker than the rule's median ink, each measured against the lighter of the
+    pixels `above` and `below` it (the paper beside the rule), since a shadow darkens both alike."""
+    darkness = cv2.subtract(cv2.max(above, below), page)  # 0 where lighter than the paper beside it
+    counts = np.cumsum(np.bincount(darkness[on_rule & (page <= math.floor(255 - low))], minlength=256))
+    if counts[-1] == 0:
+        return on_rule
+    median = int(np.searchsorted(counts, counts[-1] / 2))
+    return on_rule & (darkness <= median + darker)
 
 
 def _darkest_of_2x2(image: np.ndarray) -> np.ndarray:
@@ -355,14 +376,17 @@ def _darkest_of_2x2(image: np.ndarray) -> np.ndarray:
 
 
 def _rules(straight: np.ndarray, length: float, across: float, tolerance: float, thickness: int,
-           family: int) -> np.ndarray | None:
+           family: int, ink: np.ndarray | None = None, inked: tuple[float, float] = (1.0, 0.0)) -> np.ndarray | None:
     """Where the rules are (None if nowhere): lines `thickness` pixels wide through straight runs
     that line up, each on the line through the longest of them at the slope the page's rules have
     there (_slope_trend). A page's rules come several to a frame, or run across it: a rule covers
     most of `length` pixels, and spans `across` pixels too when fewer than `family` do; and when
     `family` or more lines span `across` pixels, they are all rules (a squared page's lines across
     a strip, shorter than `length`). A lone line ending inside the frame is more likely the thin
-    stem of a digit that fills it."""
+    stem of a digit that fills it. With `ink` (the mask the runs were found in), a line whose runs
+    cover at least `inked[1]` of `across` is a rule too when it crosses `across` pixels of the
+    frame and meets ink in `inked[0]` of them: a rule the digits written on it hide for the most
+    part, where a row of digits' tops or a dashed line has paper between its runs."""
     count, labels, stats, centres = cv2.connectedComponentsWithStats(straight, connectivity=8)
     left, widths = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     slope = np.zeros(count)
@@ -383,28 +407,45 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
                 break
         else:
             groups.append([i])
-    lines = []  # (runs, whether they are a long line, whether a line across the frame), each with enough ink
+    lines = []  # (runs, whether they are a long line, whether a line across the frame, their cover)
     for group in groups:
         if abs(slope[group[0]]) > MAX_RULE_SLOPE:
             continue
         span = max(left[group] + widths[group]) - 1 - min(left[group])
         cover = widths[group].sum()
         lines.append((group, cover >= RULE_COVER * length and span >= length,
-                      cover >= RULE_COVER * across and span >= across))
+                      cover >= RULE_COVER * across and span >= across, cover))
     longs, wides = sum(entry[1] for entry in lines), sum(entry[2] for entry in lines)
     on_rule = np.zeros_like(straight)
-    for group, long, wide in lines:
-        if not ((long and (wide or longs >= family)) or (wide and wides >= family)):
+    near = None  # ink widened across the rules, made when first needed
+    for group, long, wide, cover in lines:
+        rule = (long and (wide or longs >= family)) or (wide and wides >= family)
+        if not rule and (ink is None or cover < inked[1] * across):
             continue
         # The whole rule, across the frame and through the digits that break it: the pieces between
         # them are too short to find.
-        if len(group) > 1:
+        if np.ptp(centres[group, 0]) >= 1:  # runs side by side, not one above another
             line = np.polyfit(centres[group, 0], centres[group, 1], 1, w=np.sqrt(widths[group]))
         else:
             line = (slope[group[0]], centres[group[0], 1] - slope[group[0]] * centres[group[0], 0])
+        if not rule:
+            if near is None:
+                near = cv2.dilate(ink, np.ones((2 * tolerance + 1, 1), np.uint8))
+            if _inked_along(near, line, across) < inked[0]:
+                continue
         points = [(x, int(round(np.polyval(line, x)))) for x in (0, straight.shape[1] - 1)]
         cv2.line(on_rule, points[0], points[1], 1, thickness)
     return on_rule.astype(bool) if on_rule.any() else None
+
+
+def _inked_along(ink: np.ndarray, line, across: float) -> float:
+    """Share of the columns a line crosses the frame in where it meets ink; 0 when it crosses fewer than `across`."""
+    xs = np.arange(ink.shape[1])
+    ys = np.round(np.polyval(line, xs)).astype(int)
+    inside = (ys >= 0) & (ys < ink.shape[0])
+    if np.count_nonzero(inside) < across:
+        return 0.0
+    return float(np.count_nonzero(ink[ys[inside], xs[inside]])) / np.count_nonzero(inside)
 
 
 def _slope_trend(slope: np.ndarray, widths: np.ndarray, rows: np.ndarray, width: int) -> np.ndarray:

@@ -230,10 +230,9 @@ def test_remove_rules_takes_out_the_lines_of_a_notebook_page_but_not_a_stroke_cr
     near_stroke = cv2.dilate(stroke, np.ones((25, 25), np.uint8)).astype(bool)
     assert (page[~near_stroke] < 200).sum() > 5000  # the rules were there ...
     assert (clean[~near_stroke] < 200).sum() < 50  # ... and are gone away from the stroke
-    kept = (clean[stroke.astype(bool)] < 100).mean()
-    # Every pixel of the stroke is kept where it crosses a rule; where a squared page's vertical rule
-    # runs along the near-vertical stroke, a little of its middle goes too.
-    assert kept == 1.0 if not grid else kept >= 0.95
+    # Every pixel of the stroke is kept where it crosses a rule, and where a squared page's vertical rule
+    # runs along the near-vertical stroke (before rule_darker, 1.7% of it went there).
+    assert (clean[stroke.astype(bool)] < 100).all()
     count, _, stats, _ = cv2.connectedComponentsWithStats((clean < 200).astype(np.uint8), connectivity=8)
     stroke_piece = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     assert stats[stroke_piece, cv2.CC_STAT_HEIGHT] >= 215  # the stroke in one piece ...
@@ -320,10 +319,11 @@ def squared_strip(height=140, width=420, thickness=2, tilt=2.0):
 
 def test_remove_rules_takes_out_a_squared_page_s_lines_down_across_a_strip():
     # Lines down a strip are far shorter than half its width, which a rule alone must span; several
-    # across the strip are a squared page's. Before, they were kept, and tied the digits to the border.
+    # across the strip are a squared page's, and so is one meeting ink all across it (rule_inked).
+    # Before, they were kept, and tied the digits to the border.
     strip, down = squared_strip()
     assert (remove_rules(strip)[down] < 200).sum() < 20
-    assert (remove_rules(strip, PipelineConfig(rule_family=99))[down] < 200).mean() > 0.9
+    assert (remove_rules(strip, PipelineConfig(rule_family=99, rule_inked=None))[down] < 200).mean() > 0.9
     assert (remove_rules(strip)[strip < 100] < 100).mean() > 0.95  # the stroke is kept
 
 
@@ -346,6 +346,49 @@ def test_remove_rules_takes_out_the_thicker_rules_of_a_small_enlarged_crop():
     assert (strip[down] < 200).mean() > 0.9
     assert (remove_rules(strip)[down] < 200).sum() < 20
     assert (remove_rules(strip, PipelineConfig(rule_min_width=1))[down] < 200).mean() > 0.9
+
+
+def test_remove_rules_takes_out_a_rule_the_digits_written_on_it_hide_most_of():
+    # A number written on a rule hides most of it; a rule alone must show along 60% of the frame, so it was
+    # kept and tied the digits into one blob, cut by the border (numbers cropped to their line read nothing).
+    # A line across the frame meeting ink in nearly every column, its own or a digit's, is a rule too.
+    strip = np.full((120, 480), 250, np.uint8)
+    cv2.line(strip, (0, 90), (479, 90), 170, 2)
+    rule = strip < 200
+    for x in range(20, 460, 88):  # five boxes whose bottom sides lie on the rule
+        cv2.rectangle(strip, (x, 40), (x + 40, 90), 40, 8)
+    boxes = strip < 100
+    between = rule & ~cv2.dilate(boxes.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
+    assert between.sum() > 400
+    assert (remove_rules(strip)[between] < 200).sum() == 0
+    assert (remove_rules(strip)[boxes] < 100).mean() > 0.9
+    assert (remove_rules(strip, PipelineConfig(rule_inked=None))[between] < 200).all()
+
+
+def test_remove_rules_leaves_a_row_of_dashes_alone():
+    # Straight runs in a row with paper between them (a dashed line, a row of 7s' tops) are no rule.
+    dashes = np.full((120, 480), 250, np.uint8)
+    for x in range(20, 470, 80):
+        cv2.line(dashes, (x, 60), (x + 32, 60), 170, 2)
+    np.testing.assert_array_equal(remove_rules(dashes), dashes)
+    assert (remove_rules(dashes, PipelineConfig(rule_inked=0.0)) < 200).sum() == 0  # taken out if any share did
+
+
+def test_remove_rules_keeps_a_stroke_lying_along_a_rule():
+    # A 1's stem on a squared page's line down: nothing crosses the rule there, so the stroke was erased
+    # with it, but for its edges (a 1 read as "11", a 9 without its stem). It is far darker than the rule.
+    page = np.full((480, 640), 250, np.uint8)
+    for y in range(30, 480, 40):
+        cv2.line(page, (0, y), (639, y), 170, 2)
+    for x in range(20, 640, 40):
+        cv2.line(page, (x, 0), (x, 479), 170, 2)
+    cv2.line(page, (300, 120), (300, 330), 40, 7)
+    stroke = page < 100
+    far = ~cv2.dilate(stroke.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool)
+    clean = remove_rules(page)
+    assert (clean[stroke] < 100).all()
+    assert (clean[far] < 200).sum() == 0  # the rules are gone
+    assert (remove_rules(page, PipelineConfig(rule_darker=None))[stroke] < 100).mean() < 0.7
 
 
 def test_remove_rules_takes_out_a_rule_s_stub_between_a_digit_and_the_frame_s_border():
@@ -808,8 +851,9 @@ def test_reads_numbers_and_digits_on_ruled_and_squared_paper(classifier, mnist_p
 
     numbers, total, singles = read(PipelineConfig())
     numbers_kept, _, singles_kept = read(PipelineConfig(rule_length=None))
-    assert numbers >= 9 and singles >= 21  # the shipped model: 14/31 numbers, 26/30 digits
-    # Without the rules taken out: 1 and 18 (OpenCV 4.14: 14/31 and 26 with them, 1 and 19 without).
+    assert numbers >= 14 and singles >= 21  # the shipped model: 19/31 numbers (14 before rule_inked and
+    # rule_darker), 26/30 digits. Without the rules taken out: 1 and 18 (OpenCV 4.14: 20/31 and 26 with
+    # them, 1 and 19 without).
     assert numbers >= numbers_kept + 6 and singles >= singles_kept + 5
 
 
@@ -822,7 +866,7 @@ def test_shadowed_cells_of_a_squared_page_are_not_filled_as_marker_strokes(class
     singles = [make_single_digit(rng, digits, config=SceneConfig(rules=1.0)) for _ in range(60)]
 
     right = _read_exactly(classifier, singles)
-    # The shipped model: 54 of 60, 51 with every enclosed region filled (OpenCV 4.14: 52 and 50).
+    # The shipped model: 55 of 60, 51 with every enclosed region filled (the same with OpenCV 4.14).
     assert right >= 49
     assert right >= _read_exactly(classifier, singles, PipelineConfig(stroke_inside=None)) + 2
 
@@ -834,11 +878,31 @@ def test_reads_numbers_cropped_to_their_line_on_ruled_and_squared_paper(classifi
     lines = [make_line(rng, digits, SceneConfig(rules=1.0)) for _ in range(80)]
 
     right = _read_exactly(classifier, lines)
-    # The shipped model: 35/80 (OpenCV 4.14: 37); 28 before a squared page's lines down a strip were taken out,
-    # rules across the whole frame, short runs joined to them and thicker rules let in small crops.
-    assert right >= 29
+    # The shipped model: 53/80 (OpenCV 4.14: 54); 35 before rules hidden by their digits were found and strokes
+    # along a rule kept, 28 before a squared page's lines down a strip were taken out, rules across the whole frame,
+    # short runs joined to them and thicker rules let in small crops.
+    assert right >= 45
+    assert right >= _read_exactly(classifier, lines, PipelineConfig(rule_inked=None)) + 6  # 41 (43)
+    assert right >= _read_exactly(classifier, lines, PipelineConfig(rule_darker=None)) + 3  # 46 (48)
     without_rules_taken_out = _read_exactly(classifier, lines, PipelineConfig(rule_length=None))
-    assert right >= without_rules_taken_out + 12  # 17 (OpenCV 4.14: 18)
+    assert right >= without_rules_taken_out + 12  # 17 (18)
+
+
+@needs_model
+def test_no_strokes_are_kept_along_the_rules_of_blank_notebook_pages(classifier, mnist_path):
+    # Ink far darker than its rule is a stroke along it (rule_darker), measured against the paper beside
+    # it: against white, the rules at a shadow's edge, where the paper's estimate lags, were kept as
+    # strokes, and read as digits on 3 of these 30 pages.
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(7)
+    pages = [make_scene(rng, digits, SceneConfig(rules=1.0), texts=[]).image for _ in range(30)]
+
+    def read(config):
+        return sum(len(read_frame(image, classifier, config)) for image in pages)
+
+    found = read(PipelineConfig())
+    assert found <= read(PipelineConfig(rule_darker=None))
+    assert found <= 30  # the shipped model: 23 (26 with the darkness measured against white)
 
 
 def realdev_rows(name):

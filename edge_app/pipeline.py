@@ -43,6 +43,13 @@ class PipelineConfig:
     work_side: int = 1000  # frames with a longer side than this are shrunk first (a 12 MP JPEG decodes at 1/4)
     min_side: int = 256  # ... and smaller ones (scans, crops) enlarged to this, so kernels fit the strokes
     crop_pad: float = 0.15  # margin of paper added, as a share of the longer side, to re-read a crop
+    strip_aspect: float = 2.0  # a frame this many times as wide as tall is a crop of a number's line ...
+    cut_height: float | None = 0.5  # ... read again as a crop when a piece its border cuts, as tall as this
+    # share of the digits inside or more, lies in their row (_cut_in_row; None: never) ...
+    cut_tallest: float = 1.5  # ... at most this many times as tall (a grid's line down the strip is taller) ...
+    cut_width: float = 3.0  # ... and at most this many times as wide (a shadow's edge is wider)
+    pad_edge: bool = True  # a strip read again as a crop has its own edges carried on round it, not the
+    # brightest paper (a digit filling a scan leaves no paper at its edges to carry on)
     background_side: int = 256  # pixels: the illumination estimate is made at this size
     background_kernel: float = 1 / 12  # closing kernel, as a share of the longer side: wider than any stroke
     # ... and in a small image about as wide as tall (a scan of one digit, which fills it, so its strokes
@@ -782,14 +789,14 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC)
         if config.small_kernel is not None and max(grey.shape) < config.small_aspect * min(grey.shape):
             config = replace(config, background_kernel=max(config.background_kernel, config.small_kernel))
-    digits = _read_grey(grey, classifier, config, small, cache)
+    strip = grey.shape[1] >= config.strip_aspect * grey.shape[0]  # a number's line, cropped
+    digits = _read_grey(grey, classifier, config, small, strip, cache)
     if digits is None:
-        # Nothing digit-like apart from blobs cut by the border: the frame may be a crop
-        # of a digit or a number (a scan, a photo filled by one digit). Read it again
-        # with a margin of paper around it.
+        # Nothing digit-like apart from blobs cut by the border, or digits at a crop's ends
+        # cut by it: the frame may be a crop of a digit or a number (a scan, a photo filled
+        # by one digit, a line cropped tight). Read it again with a margin of paper around it.
         pad = max(2, int(round(config.crop_pad * max(grey.shape))))
-        paper = int(np.percentile(grey, 90))
-        padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper)
+        padded = _add_paper(grey, pad, config.pad_edge and strip, config)
         digits = [Digit(d.digit, d.confidence, (d.box[0] - pad, d.box[1] - pad, d.box[2], d.box[3]))
                   for d in _read_grey(padded, classifier, config, pad=pad) or []]
     to_frame = 1.0 / scale
@@ -798,14 +805,29 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
     return group_numbers(digits, config)
 
 
-def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool = False,
+def _add_paper(grey: np.ndarray, pad: int, edge: bool, config: PipelineConfig) -> np.ndarray:
+    """`grey` with `pad` pixels of paper all round: with `edge`, the frame's edge carried on, its ink
+    replaced by the paper's estimate there, so a crop of shaded paper meets no step at its edges that
+    would join the digits touching them; else the frame's 90th percentile, the brightest paper, since
+    a photo's edges may be table."""
+    if not edge:
+        return cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(np.percentile(grey, 90)))
+    paper = np.maximum(grey, paper_estimate(grey, config)[0])  # ink is darker than the paper's estimate
+    padded = cv2.copyMakeBorder(paper, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    padded[pad:pad + grey.shape[0], pad:pad + grey.shape[1]] = grey
+    return padded
+
+
+def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool = False, line: bool = False,
                cache: BlobCache | None = None, pad: int = 0) -> list[Digit] | None:
     """Digits in a grey frame at working size (`pad`: pixels of paper added all round it); None when
-    only border-touching blobs (or none) were found, or, in a `crop` (a small image: a scan), when a
-    stroke cut by the border dwarfs all the blobs inside. Read with paper added, a blob spanning
-    the frame within it both ways is read whole (`crop_whole`)."""
+    only border-touching blobs (or none) were found, in a `crop` (a small image: a scan) when a
+    stroke cut by the border dwarfs all the blobs inside, or in a `line` (a strip: a number's line,
+    cropped) when a piece the border cuts is a digit in their row (_cut_in_row). Read with paper
+    added, a blob spanning the frame within it both ways is read whole (`crop_whole`)."""
     found = find_blobs(grey, config, pad)
-    if not found.blobs or (crop and _cut_stroke_dominates(found.cut, found.blobs, found.areas, config)):
+    if (not found.blobs or (crop and _cut_stroke_dominates(found.cut, found.blobs, found.areas, config))
+            or (line and _cut_in_row(found.cut, found.blobs, found.areas, config))):
         return None
     blobs, whole = found.blobs, []
     width, height = grey.shape[1] - 2 * pad, grey.shape[0] - 2 * pad
@@ -978,6 +1000,28 @@ def _cut_stroke_dominates(cut: list[Blob], blobs: list[Blob], areas, config: Pip
     return any(config.min_relative_height * piece.box[3] > tallest
                and areas[piece.labels[0]] <= config.max_stroke_fill * piece.box[2] * piece.box[3]
                for piece in cut)
+
+
+def _cut_in_row(cut: list[Blob], blobs: list[Blob], areas, config: PipelineConfig) -> bool:
+    """Whether a piece cut by the frame's border is a digit in the row of the blobs inside: a number
+    cropped close, whose end digits (or tallest) touch the crop's edges. Such a piece is not solid
+    (`max_fill`: a scan's dark margin), `cut_height` to `cut_tallest` times the blobs' median
+    height (a grid's line down the strip is taller), at most `cut_width` times their median width
+    (a shadow's edge joined to the digits it crosses is wider), and shares `line_overlap` of the
+    rows of the blob nearest it across (a line may slope); a fragment of a neighbouring line,
+    above or below, does not."""
+    if config.cut_height is None:
+        return False
+    height, width = (np.median([blob.box[i] for blob in blobs]) for i in (3, 2))
+    for piece in cut:
+        x, y, w, h = piece.box
+        if (not config.cut_height * height <= h <= config.cut_tallest * height or w > config.cut_width * width
+                or areas[piece.labels[0]] > config.max_fill * w * h):
+            continue
+        _, ny, _, nh = min((blob.box for blob in blobs), key=lambda box: abs(2 * box[0] + box[2] - 2 * x - w))
+        if min(y + h, ny + nh) - max(y, ny) >= config.line_overlap * min(h, nh):
+            return True
+    return False
 
 
 def classify_blobs(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifier,

@@ -146,9 +146,10 @@ def make_single_digit(rng: np.random.Generator, digits: DigitSource | None = Non
 
 
 def make_line(rng: np.random.Generator, digits: DigitSource | None = None,
-              config: SceneConfig = SceneConfig()) -> Scene:
+              config: SceneConfig = SceneConfig(), margin: tuple[float, float] = (0.15, 0.8)) -> Scene:
     """A photographed number cropped to its line: one number of 3 digits or more from a scene, with a
-    margin of paper 0.15-0.8 of its height round it, kept off the scene's other numbers."""
+    margin of paper round it drawn from `margin` (shares of its height; 0: its digits touch the crop's
+    edges), kept off the scene's other numbers."""
     if config.max_digits < 3:
         raise ValueError("a line needs numbers of 3 digits or more: SceneConfig.max_digits is below 3")
     while True:
@@ -157,10 +158,10 @@ def make_line(rng: np.random.Generator, digits: DigitSource | None = None,
         if long:
             break
     text, (x, y, w, h) = long[int(rng.integers(len(long)))]
-    margin = rng.uniform(0.15, 0.8) * h
+    pad = rng.uniform(*margin) * h
     height, width = scene.image.shape[:2]
-    top, bottom = max(0, int(y - margin)), min(height, int(y + h + margin))
-    left, right = max(0, int(x - margin)), min(width, int(x + w + margin))
+    top, bottom = max(0, int(y - pad)), min(height, int(y + h + pad))
+    left, right = max(0, int(x - pad)), min(width, int(x + w + pad))
     for other, (ox, oy, ow, oh) in scene.numbers:  # a neighbour may show only cut, as in a hand-made crop
         if (other, (ox, oy, ow, oh)) == (text, (x, y, w, h)) or ox > right or ox + ow < left:
             continue

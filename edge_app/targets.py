@@ -1,5 +1,6 @@
-"""The accuracy targets, measured: generated photos of single digits, numbers cropped to their line and
-whole sheets, MNIST digits as scans, and real photos (realdev) when given.
+"""The accuracy targets, measured: generated photos of single digits, numbers cropped to their line (with
+paper round them, and close: their digits touching the edges) and whole sheets, MNIST digits as scans,
+and real photos (realdev) when given.
 
     python -m edge_app targets                          # the shipped int8 model: a Markdown table
     python -m edge_app targets --quick                  # at most 40 items a set: under 30 s
@@ -56,11 +57,13 @@ Item = tuple[np.ndarray, list[str], bool]
 class Sizes:
     singles: int = 300  # generated single-digit photos, seed 200
     lines: int = 200  # generated numbers cropped to their line, seed 400
+    close_lines: int = 200  # ... and cropped close, seed 402
     sheets: int = 100  # generated sheets, seed 100
     scans: int = 1000  # MNIST test digits as dark-on-white scans, 28x28
 
 
-QUICK = Sizes(singles=40, lines=40, sheets=10, scans=40)
+QUICK = Sizes(singles=40, lines=40, close_lines=40, sheets=10, scans=40)
+CLOSE = (0.0, 0.05)  # a close crop's margin, in shares of the number's height: its digits touch the edges
 
 
 Set = tuple[str, float, int, Callable[[], Iterator[Item]]]  # name, target, images, the items
@@ -74,11 +77,13 @@ def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
             scene = make_single_digit(rng, digits)
             yield scene.image, scene.texts, True
 
-    def lines():
-        rng = np.random.default_rng(400)
-        for _ in range(sizes.lines):
-            scene = make_line(rng, digits)
-            yield scene.image, scene.texts, True
+    def lines(seed, count, margin):
+        def items():
+            rng = np.random.default_rng(seed)
+            for _ in range(count):
+                scene = make_line(rng, digits, margin=margin)
+                yield scene.image, scene.texts, True
+        return items
 
     def sheets():
         rng = np.random.default_rng(100)
@@ -87,7 +92,10 @@ def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
             yield scene.image, scene.texts, False
 
     return [(f"single-digit photos (generated, seed 200, {digits.name})", 0.98, sizes.singles, singles),
-            (f"numbers cropped to their line (generated, seed 400, {digits.name})", 0.90, sizes.lines, lines),
+            (f"numbers cropped to their line (generated, seed 400, {digits.name})", 0.90, sizes.lines,
+             lines(400, sizes.lines, (0.15, 0.8))),
+            (f"numbers cropped close to their line, margin 0-5% of their height (generated, seed 402, {digits.name})",
+             0.90, sizes.close_lines, lines(402, sizes.close_lines, CLOSE)),
             (f"numbers on whole sheets (generated, seed 100, {sizes.sheets} sheets, {digits.name})", 0.85,
              sizes.sheets, sheets)]
 

@@ -51,6 +51,13 @@ def test_a_line_is_its_number_cropped_from_a_scene_with_its_digits_and_no_other_
     assert checked >= 4
 
 
+def test_a_line_cropped_close_is_its_number_s_box():
+    for seed in range(4):
+        line = make_line(np.random.default_rng(seed), margin=(0.0, 0.0))
+        (_, box), = line.numbers
+        assert box == (0, 0, line.image.shape[1], line.image.shape[0])
+
+
 def blank_and_seven():
     """A photo of blank paper, and of a 7 written on it."""
     paper = np.full((240, 320, 3), 235, np.uint8)
@@ -111,9 +118,10 @@ def test_the_command_prints_one_json_object_per_set(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "stroke font" in result.stderr  # no MNIST there: drawn with the font, scans left out
     outcomes = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [o["name"].split(" (")[0] for o in outcomes] == [
-        "single-digit photos", "numbers cropped to their line", "numbers on whole sheets"]
-    assert [o["items"] for o in outcomes[:2]] == [40, 40] and outcomes[2]["items"] >= 10
+    assert [o["name"].split(" (")[0].split(",")[0] for o in outcomes] == [
+        "single-digit photos", "numbers cropped to their line", "numbers cropped close to their line",
+        "numbers on whole sheets"]
+    assert [o["items"] for o in outcomes[:3]] == [40, 40, 40] and outcomes[3]["items"] >= 10
     for outcome in outcomes:
         assert 0 < outcome["right"] <= outcome["items"]
         assert outcome["share"] == round(outcome["right"] / outcome["items"], 4)

@@ -826,16 +826,19 @@ def test_a_blank_sheet_on_a_table_is_not_read_as_a_number(classifier, mnist_path
     # All its ink touches the frame's border (the table's rim), so the frame is read again as a crop
     # of a digit, with paper round it: the rim is then one blob spanning the frame. Cut into two or
     # three, it read as a number on nearly every sheet; read whole, mostly as nothing sure.
-    digits = DigitSource.find(str(mnist_path))
-    rng = np.random.default_rng(7)
-    sheets = [make_scene(rng, digits, SceneConfig(table=1.0), texts=[]).image for _ in range(30)]
-
-    def read(config):
-        return sum(len(read_frame(image, classifier, config)) for image in sheets)
-
+    read = _numbers_on_blank_pages(classifier, mnist_path, SceneConfig(table=1.0))
     # The shipped model: 6 numbers on the 30 sheets (with OpenCV 4.14 too), 31 (30) with the rim cut as any other blob.
     assert read(PipelineConfig()) <= 12
     assert read(PipelineConfig(crop_whole=None)) >= 24
+
+
+def _numbers_on_blank_pages(classifier, mnist_path, scene: SceneConfig):
+    """A function of a PipelineConfig: how many numbers it reads on 30 generated pages with nothing
+    written on them (seed 7)."""
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(7)
+    pages = [make_scene(rng, digits, scene, texts=[]).image for _ in range(30)]
+    return lambda config: sum(len(read_frame(image, classifier, config)) for image in pages)
 
 
 @needs_model
@@ -944,13 +947,7 @@ def test_no_strokes_are_kept_along_the_rules_of_blank_notebook_pages(classifier,
     # Ink far darker than its rule is a stroke along it (rule_darker), measured against the paper beside
     # it: against white, the rules at a shadow's edge, where the paper's estimate lags, were kept as
     # strokes, and read as digits on 3 of these 30 pages.
-    digits = DigitSource.find(str(mnist_path))
-    rng = np.random.default_rng(7)
-    pages = [make_scene(rng, digits, SceneConfig(rules=1.0), texts=[]).image for _ in range(30)]
-
-    def read(config):
-        return sum(len(read_frame(image, classifier, config)) for image in pages)
-
+    read = _numbers_on_blank_pages(classifier, mnist_path, SceneConfig(rules=1.0))
     found = read(PipelineConfig())
     assert found <= read(PipelineConfig(rule_darker=None))
     assert found <= 30  # the shipped model: 23 (26 with the darkness measured against white)

@@ -145,8 +145,11 @@ def make_single_digit(rng: np.random.Generator, digits: DigitSource | None = Non
     return Scene(image, numbers, digit_boxes)
 
 
+LINE_MARGIN = (0.15, 0.8)  # a line crop's paper round its number, in shares of its height: a loose hand-made crop
+
+
 def make_line(rng: np.random.Generator, digits: DigitSource | None = None,
-              config: SceneConfig = SceneConfig(), margin: tuple[float, float] = (0.15, 0.8)) -> Scene:
+              config: SceneConfig = SceneConfig(), margin: tuple[float, float] = LINE_MARGIN) -> Scene:
     """A photographed number cropped to its line: one number of 3 digits or more from a scene, with a
     margin of paper round it drawn from `margin` (shares of its height; 0: its digits touch the crop's
     edges), kept off the scene's other numbers."""

@@ -28,7 +28,7 @@ from edge_app.changes import CHANGES
 from edge_app.imageio import read_image
 from edge_app.pipeline import PipelineConfig, read_frame
 from edge_app.progress import Progress
-from edge_app.scenes import DigitSource, load_test_digits, make_line, make_scene, make_single_digit
+from edge_app.scenes import LINE_MARGIN, DigitSource, load_test_digits, make_line, make_scene, make_single_digit
 
 REALDEV_ENV = "REALDEV_PATH"  # where realdev is when --realdev is not given
 
@@ -93,7 +93,7 @@ def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
 
     return [(f"single-digit photos (generated, seed 200, {digits.name})", 0.98, sizes.singles, singles),
             (f"numbers cropped to their line (generated, seed 400, {digits.name})", 0.90, sizes.lines,
-             lines(400, sizes.lines, (0.15, 0.8))),
+             lines(400, sizes.lines, LINE_MARGIN)),
             (f"numbers cropped close to their line, margin 0-5% of their height (generated, seed 402, {digits.name})",
              0.90, sizes.close_lines, lines(402, sizes.close_lines, CLOSE)),
             (f"numbers on whole sheets (generated, seed 100, {sizes.sheets} sheets, {digits.name})", 0.85,

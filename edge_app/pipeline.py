@@ -49,7 +49,9 @@ class PipelineConfig:
     cut_tallest: float = 1.5  # ... at most this many times as tall (a grid's line down the strip is taller) ...
     cut_width: float = 3.0  # ... and at most this many times as wide (a shadow's edge is wider)
     pad_edge: bool = True  # a strip read again as a crop has its own edges carried on round it, not the
-    # brightest paper (a digit filling a scan leaves no paper at its edges to carry on)
+    # brightest paper (a digit filling a scan leaves no paper at its edges to carry on) ...
+    edge_median: float | None = 2.0  # ... each edge first taken through a running median this many closing
+    # kernels long (background_kernel), which takes out the dark of a thick stroke touching it (None: not)
     background_side: int = 256  # pixels: the illumination estimate is made at this size
     background_kernel: float = 1 / 12  # closing kernel, as a share of the longer side: wider than any stroke
     # ... and in a small image about as wide as tall (a scan of one digit, which fills it, so its strokes
@@ -119,6 +121,8 @@ class PipelineConfig:
     texture_margin: float = 0.5  # ... ring this many of its longer sides wide round it (a table's grain) ...
     texture_clean: float = 0.1  # ... while the median of 8x8 cells of the frame has less (see drop_textured)
     split_aspect: float = 0.8  # blobs wider than this many heights may be several touching digits ...
+    split_not_digit: float | None = 0.8  # ... as may narrower ones the model calls "not one digit" with this
+    # probability: touching 1s (None: never)
     max_cuts: int = 4  # ... cut at up to this many columns of least ink, and evenly ...
     min_cut_spacing: float = 0.15  # ... at least this many heights apart and from the ends
     sure_whole: float = 0.9  # a wide blob read whole with this confidence is not cut
@@ -813,9 +817,22 @@ def _add_paper(grey: np.ndarray, pad: int, edge: bool, config: PipelineConfig) -
     if not edge:
         return cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(np.percentile(grey, 90)))
     paper = np.maximum(grey, paper_estimate(grey, config)[0])  # ink is darker than the paper's estimate
+    if config.edge_median is not None:
+        # A stroke touching the edge about as thick as the closing's kernel leaves the estimate dark where
+        # it meets the edge, and carried on, that dark band joins the stroke to the new border. A running
+        # median along each edge takes out dark runs up to half its length and keeps a shadow's step.
+        window = int(round(config.edge_median * max(grey.shape) * config.background_kernel)) | 1
+        for edge_pixels in (paper[0, :], paper[-1, :], paper[:, 0], paper[:, -1]):
+            edge_pixels[:] = _running_median(edge_pixels, window)
     padded = cv2.copyMakeBorder(paper, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     padded[pad:pad + grey.shape[0], pad:pad + grey.shape[1]] = grey
     return padded
+
+
+def _running_median(values: np.ndarray, window: int) -> np.ndarray:
+    """The median of each `window` values of a 1-D array round each, its ends repeated."""
+    padded = np.pad(values, window // 2, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1).astype(values.dtype)
 
 
 def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool = False, line: bool = False,
@@ -836,7 +853,8 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
         blobs = [blob for blob in blobs if blob not in whole]
     digits = classify_blobs(found.flat, found.labels, blobs, classifier, config, cache)
     if whole:
-        digits += classify_blobs(found.flat, found.labels, whole, classifier, replace(config, split_aspect=math.inf))
+        digits += classify_blobs(found.flat, found.labels, whole, classifier,
+                                 replace(config, split_aspect=math.inf, split_not_digit=None))
     return [d for d in digits if d.confidence >= config.min_confidence]
 
 
@@ -1070,7 +1088,10 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
     for index, blob in enumerate(blobs):
         x, y, w, h = blob.box
         cuts = [0, w]
-        if w > config.split_aspect * h and probabilities[index, :NUM_CLASSES].max() < config.sure_whole:
+        if probabilities[index, :NUM_CLASSES].max() < config.sure_whole and (
+                w > config.split_aspect * h or (config.split_not_digit is not None
+                                                and len(probabilities[index]) > NUM_CLASSES
+                                                and probabilities[index, NOT_DIGIT] >= config.split_not_digit)):
             cuts = _cut_columns(labels, blob, config)
         segments = [(0, len(cuts) - 1, index, blob.box)]
         for first, last, box in _segments(labels, blob, cuts, config):

@@ -122,7 +122,8 @@ class PipelineConfig:
     texture_clean: float = 0.1  # ... while the median of 8x8 cells of the frame has less (see drop_textured)
     split_aspect: float = 0.8  # blobs wider than this many heights may be several touching digits ...
     split_not_digit: float | None = 0.8  # ... as may narrower ones the model calls "not one digit" with this
-    # probability: touching 1s (None: never)
+    # probability: touching 1s (None: never); but only into pieces it calls "not one digit" with less than
+    split_piece_not_digit: float = 0.9  # ... this (a digit joined to a shadow's edge is no two digits)
     max_cuts: int = 4  # ... cut at up to this many columns of least ink, and evenly ...
     min_cut_spacing: float = 0.15  # ... at least this many heights apart and from the ends
     sure_whole: float = 0.9  # a wide blob read whole with this confidence is not cut
@@ -1088,22 +1089,26 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
     for index, blob in enumerate(blobs):
         x, y, w, h = blob.box
         cuts = [0, w]
+        narrow = w <= config.split_aspect * h  # cut only when the model calls it "not one digit"
         if probabilities[index, :NUM_CLASSES].max() < config.sure_whole and (
-                w > config.split_aspect * h or (config.split_not_digit is not None
-                                                and len(probabilities[index]) > NUM_CLASSES
-                                                and probabilities[index, NOT_DIGIT] >= config.split_not_digit)):
+                not narrow or (config.split_not_digit is not None and len(probabilities[index]) > NUM_CLASSES
+                               and probabilities[index, NOT_DIGIT] >= config.split_not_digit)):
             cuts = _cut_columns(labels, blob, config)
         segments = [(0, len(cuts) - 1, index, blob.box)]
         for first, last, box in _segments(labels, blob, cuts, config):
             segments.append((first, last, len(blobs) + len(crops), box))
             crops.append(crop_blob(flat, labels, blob, box, config))
-        plans.append((len(cuts), segments))
+        plans.append((len(cuts), segments, narrow))
     if crops:
         probabilities = np.concatenate([probabilities, _predict(classifier, np.stack(crops), config)])
     readings = []
-    for count, segments in plans:
+    for count, segments, narrow in plans:
         digits = []
-        for _, _, i, box in _best_path(count, segments, probabilities, config):
+        path = _best_path(count, segments, probabilities, config)
+        if narrow and len(path) > 1 and any(probabilities[i, NOT_DIGIT] >= config.split_piece_not_digit
+                                            for _, _, i, _ in path):
+            path = segments[:1]  # a narrow blob is cut only into digits, else read whole
+        for _, _, i, box in path:
             if (config.not_digit is not None and len(probabilities[i]) > NUM_CLASSES
                     and probabilities[i, NOT_DIGIT] >= config.not_digit):
                 continue

@@ -2,6 +2,7 @@
 
 import csv
 import dataclasses
+import math
 
 import cv2
 import numpy as np
@@ -1087,6 +1088,20 @@ def test_real_photos_under_camera_like_changes(classifier, condition):
     else:
         assert sum(r["string"] in read_on_pages for r in rows) >= least_numbers
 
+
+@needs_model
+@needs_realdev
+def test_a_digit_joined_to_a_shadows_edge_is_not_cut_into_two(classifier):
+    """truta's red 6 under the hard shadow is one blob with the shadow's edge beside it, narrow, and the
+    model calls it "not one digit": cut, its pieces read "16", though the model calls the edge's piece
+    "not one digit" too (split_piece_not_digit). Read whole, it is a 6."""
+    image = shadowed(cv2.imread(str(REALDEV / "photos_single" / "truta" / "six.png")), 0.5, 1 / 150)
+
+    def read(config):
+        return [n.text for n in read_frame(image, classifier, config)]
+
+    assert read(PipelineConfig()) == ["6"]
+    assert read(PipelineConfig(split_piece_not_digit=math.inf)) == ["16"]
 
 def test_pipeline_config_is_frozen():
     with pytest.raises(AttributeError):

@@ -312,7 +312,7 @@ def _means(labels: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
 
 
 def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), low: float | None = None,
-                 pad: int = 0, carried: bool = False) -> np.ndarray:
+                 pad: int = 0) -> np.ndarray:
     """Paper with the ruled and grid lines of a notebook page taken out; digit strokes that cross them are kept.
 
     A rule is a chain of straight, thin runs of ink that line up across much of the
@@ -326,10 +326,7 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), lo
     the threshold will call weak ink (`low`, from _ink_levels when not given): on a noisy
     photo, grain darker than `low_contrast` would line up into rules, through a digit's
     long stem, which would be erased as one. `pad`: pixels of paper added all round the
-    frame (read_frame's second reading of a crop), left out of the frame a rule must span;
-    `carried`: that paper carries the frame's own edges on (_add_paper), so a rule hidden by the
-    digits on it is judged by the ink it meets inside the frame alone (beside paper of one level,
-    the step at the frame's edge would pass for such a rule).
+    frame (read_frame's second reading of a crop), left out of the frame a rule must span.
     """
     if config.rule_length is None:
         return flat
@@ -354,8 +351,7 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), lo
         if np.count_nonzero(straight.any(axis=0)) < RULE_COVER * min(length, across):
             continue  # not enough straight ink across the page for even one rule
         on_rule = _rules(straight, length, across, config.rule_slack + widest, widest + 2, config.rule_family,
-                         None if config.rule_inked is None else ink, (config.rule_inked, config.rule_inked_cover),
-                         pad // 2 if carried else 0)
+                         None if config.rule_inked is None else ink, (config.rule_inked, config.rule_inked_cover))
         if on_rule is None:
             continue
         page = flat if axis == 0 else np.ascontiguousarray(flat.T)  # OpenCV, below, would copy it anyway
@@ -392,8 +388,7 @@ def _darkest_of_2x2(image: np.ndarray) -> np.ndarray:
 
 
 def _rules(straight: np.ndarray, length: float, across: float, tolerance: float, thickness: int,
-           family: int, ink: np.ndarray | None = None, inked: tuple[float, float] = (1.0, 0.0),
-           margin: int = 0) -> np.ndarray | None:
+           family: int, ink: np.ndarray | None = None, inked: tuple[float, float] = (1.0, 0.0)) -> np.ndarray | None:
     """Where the rules are (None if nowhere): lines `thickness` pixels wide through straight runs
     that line up, each on the line through the longest of them at the slope the page's rules have
     there (_slope_trend). A page's rules come several to a frame, or run across it: a rule covers
@@ -448,17 +443,16 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
         if not rule:
             if near is None:
                 near = cv2.dilate(ink, np.ones((2 * tolerance + 1, 1), np.uint8))
-            if _inked_along(near, line, across, margin) < inked[0]:
+            if _inked_along(near, line, across) < inked[0]:
                 continue
         points = [(x, int(round(np.polyval(line, x)))) for x in (0, straight.shape[1] - 1)]
         cv2.line(on_rule, points[0], points[1], 1, thickness)
     return on_rule.astype(bool) if on_rule.any() else None
 
 
-def _inked_along(ink: np.ndarray, line, across: float, margin: int = 0) -> float:
-    """Share of the columns a line crosses the frame in where it meets ink; 0 when it crosses fewer than `across`.
-    `margin`: columns of paper added each side, left out."""
-    xs = np.arange(margin, ink.shape[1] - margin)
+def _inked_along(ink: np.ndarray, line, across: float) -> float:
+    """Share of the columns a line crosses the frame in where it meets ink; 0 when it crosses fewer than `across`."""
+    xs = np.arange(ink.shape[1])
     ys = np.round(np.polyval(line, xs)).astype(int)
     inside = (ys >= 0) & (ys < ink.shape[0])
     if np.count_nonzero(inside) < across:
@@ -807,10 +801,9 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         # cut by it: the frame may be a crop of a digit or a number (a scan, a photo filled
         # by one digit, a line cropped tight). Read it again with a margin of paper around it.
         pad = max(2, int(round(config.crop_pad * max(grey.shape))))
-        carried = config.pad_edge and strip
-        padded = _add_paper(grey, pad, carried, config)
+        padded = _add_paper(grey, pad, config.pad_edge and strip, config)
         digits = [Digit(d.digit, d.confidence, (d.box[0] - pad, d.box[1] - pad, d.box[2], d.box[3]))
-                  for d in _read_grey(padded, classifier, config, pad=pad, carried=carried) or []]
+                  for d in _read_grey(padded, classifier, config, pad=pad) or []]
     to_frame = 1.0 / scale
     digits = [Digit(d.digit, d.confidence, _clip_box(_scale_box(d.box, to_frame, offset), frame.shape, offset))
               for d in digits]
@@ -844,14 +837,13 @@ def _running_median(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool = False, line: bool = False,
-               cache: BlobCache | None = None, pad: int = 0, carried: bool = False) -> list[Digit] | None:
-    """Digits in a grey frame at working size (`pad`: pixels of paper added all round it, `carried`
-    when they carry its edges on); None when
+               cache: BlobCache | None = None, pad: int = 0) -> list[Digit] | None:
+    """Digits in a grey frame at working size (`pad`: pixels of paper added all round it); None when
     only border-touching blobs (or none) were found, in a `crop` (a small image: a scan) when a
     stroke cut by the border dwarfs all the blobs inside, or in a `line` (a strip: a number's line,
     cropped) when a piece the border cuts is a digit in their row (_cut_in_row). Read with paper
     added, a blob spanning the frame within it both ways is read whole (`crop_whole`)."""
-    found = find_blobs(grey, config, pad, carried)
+    found = find_blobs(grey, config, pad)
     if (not found.blobs or (crop and _cut_stroke_dominates(found.cut, found.blobs, found.areas, config))
             or (line and _cut_in_row(found.cut, found.blobs, found.areas, config))):
         return None
@@ -878,14 +870,13 @@ class Found:
     cut: list[Blob]  # ink pieces the frame's border cuts
 
 
-def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad: int = 0,
-               carried: bool = False) -> Found:
+def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad: int = 0) -> Found:
     """Every stage before the classifier, on a grey frame at working size; `pad`: pixels of paper added
-    all round it (read_frame's second reading of a crop), `carried` when they carry its edges on."""
+    all round it (read_frame's second reading of a crop)."""
     smooth, sharp, wide = paper_estimate(grey, config)
     divided = divide_paper(grey, smooth)
     levels = _ink_levels(255 - divided, config)  # measured once: rules are rarely found, and the page stays as it is
-    flat = remove_rules(divided, config, levels[0], pad, carried)
+    flat = remove_rules(divided, config, levels[0], pad)
     labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide),
                                      levels if flat is divided else None)
     inside, cut = [], []  # pieces clear of the frame's border, and pieces it cuts
@@ -1086,10 +1077,8 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
     touching digits: it is cut at its columns of least ink and at even shares, every
     run of pieces that could be one digit is read, and the left-to-right path of
     runs that reads best is kept (_best_path); the whole blob is one of the runs.
-    A narrow blob the model calls "not one digit" (`split_not_digit`: two 1s
-    touching) is cut the same way, but read whole unless no piece of its best path
-    is "not one digit" too (`split_piece_not_digit`). With `not_digit` set, a crop
-    the model calls "not one digit" with that probability or more is dropped.
+    With `not_digit` set, a crop the model calls "not one digit" with that
+    probability or more is dropped.
     """
     if not blobs:
         return []

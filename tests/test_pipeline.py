@@ -980,26 +980,6 @@ def test_touching_ones_are_read_as_two(classifier, mnist_path):
     assert right >= _read_exactly(classifier, scenes, PipelineConfig(split_not_digit=None)) + 4  # 53
 
 @needs_model
-def test_reads_notebook_lines_cropped_close(classifier, mnist_path):
-    """A number on notebook paper cropped close: the rule through its digits runs from edge to edge, and its
-    end digits touch the edges, so the strip is read again with its edges carried on. The rule, hidden by
-    the digits, meets ink in nearly every column of the strip but not of the paper added round it: judged
-    across the padded frame it was no rule, and tied the digits into one line, dropped."""
-    digits = DigitSource.find(str(mnist_path))
-    rng = np.random.default_rng(305)
-    lines = [make_line(rng, digits, SceneConfig(rules=1.0), margin=(0.0, 0.05)) for _ in range(9)]
-    strip = to_grey(lines[8].image)  # "8133", a red rule through its middle; its 3 touches the bottom edge
-    assert lines[8].texts == ["8133"]
-    pad = round(PipelineConfig().crop_pad * max(strip.shape))
-    padded = _add_paper(strip, pad, True, PipelineConfig())
-    assert len(find_blobs(padded, pad=pad, carried=True).blobs) == 4
-    assert find_blobs(padded, pad=pad, carried=False).blobs == []  # judged across the padding
-    assert [n.text for n in read_frame(lines[8].image, classifier)] == ["8133"]
-    rng = np.random.default_rng(12)
-    lines = [make_line(rng, digits, SceneConfig(rules=1.0), margin=(0.0, 0.05)) for _ in range(40)]
-    assert _read_exactly(classifier, lines) >= 23  # the shipped model: 24; 20 judged across the padding
-
-@needs_model
 def test_no_strokes_are_kept_along_the_rules_of_blank_notebook_pages(classifier, mnist_path):
     # Ink far darker than its rule is a stroke along it (rule_darker), measured against the paper beside
     # it: against white, the rules at a shadow's edge, where the paper's estimate lags, were kept as

@@ -1077,8 +1077,10 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
     touching digits: it is cut at its columns of least ink and at even shares, every
     run of pieces that could be one digit is read, and the left-to-right path of
     runs that reads best is kept (_best_path); the whole blob is one of the runs.
-    With `not_digit` set, a crop the model calls "not one digit" with that
-    probability or more is dropped.
+    A narrow blob the model calls "not one digit" (`split_not_digit`: two 1s
+    touching) is cut the same way, but read whole unless no piece of its best path
+    is "not one digit" too (`split_piece_not_digit`). With `not_digit` set, a crop
+    the model calls "not one digit" with that probability or more is dropped.
     """
     if not blobs:
         return []

@@ -930,7 +930,6 @@ def test_a_strip_read_again_has_its_own_edges_carried_on_round_it():
     assert [width > 100 for _, _, width, _ in blobs(False)] == [True]  # ... not the dark paper beside bright paper
 
 
-
 def test_a_thick_stroke_touching_a_strips_edge_is_not_carried_on():
     """A 7 cut by the strip's right edge, its bar about as thick as the closing's kernel: the paper's
     estimate stays dark where the bar meets the edge, and carried on as it is, that band joined the 7 to
@@ -951,6 +950,7 @@ def test_a_thick_stroke_touching_a_strips_edge_is_not_carried_on():
     assert len(blobs) == 1 and blobs[0][0] + blobs[0][2] <= 320 and cut == []  # the 7 inside the strip
     padded, blobs, cut = read(PipelineConfig(edge_median=None))
     assert padded[30:50, 330].min() < 190 and blobs == [] and len(cut) == 1  # joined to the border, dropped
+
 
 @needs_model
 def test_reads_numbers_cropped_close_round_their_digits(classifier, mnist_path):

@@ -1093,8 +1093,7 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
         cuts = [0, w]
         narrow = w <= config.split_aspect * h  # cut only when the model calls it "not one digit"
         if probabilities[index, :NUM_CLASSES].max() < config.sure_whole and (
-                not narrow or (config.split_not_digit is not None and len(probabilities[index]) > NUM_CLASSES
-                               and probabilities[index, NOT_DIGIT] >= config.split_not_digit)):
+                not narrow or _not_one_digit(probabilities[index], config.split_not_digit)):
             cuts = _cut_columns(labels, blob, config)
         segments = [(0, len(cuts) - 1, index, blob.box)]
         for first, last, box in _segments(labels, blob, cuts, config):
@@ -1107,18 +1106,23 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
     for count, segments, narrow in plans:
         digits = []
         path = _best_path(count, segments, probabilities, config)
-        if narrow and len(path) > 1 and any(probabilities[i, NOT_DIGIT] >= config.split_piece_not_digit
+        if narrow and len(path) > 1 and any(_not_one_digit(probabilities[i], config.split_piece_not_digit)
                                             for _, _, i, _ in path):
             path = segments[:1]  # a narrow blob is cut only into digits, else read whole
         for _, _, i, box in path:
-            if (config.not_digit is not None and len(probabilities[i]) > NUM_CLASSES
-                    and probabilities[i, NOT_DIGIT] >= config.not_digit):
+            if _not_one_digit(probabilities[i], config.not_digit):
                 continue
             # Confidence in the digit given that it is one: MNIST's odd writers keep theirs.
             digit = probabilities[i, :NUM_CLASSES]
             digits.append(Digit(int(digit.argmax()), float(digit.max() / max(digit.sum(), 1e-9)), box))
         readings.append(digits)
     return readings
+
+
+def _not_one_digit(probabilities: np.ndarray, level: float | None) -> bool:
+    """Whether a crop's probabilities call it "not one digit" with `level` or more: never with `level`
+    None, nor from a model without that output."""
+    return level is not None and len(probabilities) > NUM_CLASSES and probabilities[NOT_DIGIT] >= level
 
 
 def _predict(classifier, crops: np.ndarray, config: PipelineConfig) -> np.ndarray:

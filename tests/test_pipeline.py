@@ -979,6 +979,7 @@ def test_touching_ones_are_read_as_two(classifier, mnist_path):
     assert right >= 55  # the shipped model: 60
     assert right >= _read_exactly(classifier, scenes, PipelineConfig(split_not_digit=None)) + 4  # 53
 
+
 @needs_model
 def test_no_strokes_are_kept_along_the_rules_of_blank_notebook_pages(classifier, mnist_path):
     # Ink far darker than its rule is a stroke along it (rule_darker), measured against the paper beside
@@ -1102,6 +1103,7 @@ def test_a_digit_joined_to_a_shadows_edge_is_not_cut_into_two(classifier):
 
     assert read(PipelineConfig()) == ["6"]
     assert read(PipelineConfig(split_piece_not_digit=math.inf)) == ["16"]
+
 
 def test_pipeline_config_is_frozen():
     with pytest.raises(AttributeError):

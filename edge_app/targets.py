@@ -1,6 +1,6 @@
 """The accuracy targets, measured: generated photos of single digits, numbers cropped to their line (with
-paper round them, and close: their digits touching the edges) and whole sheets, MNIST digits as scans,
-and real photos (realdev) when given.
+paper round them, and close: their digits touching the edges) and whole sheets, MNIST digits as scans
+(28x28, and 16x16 enlarged in blocks), and real photos (realdev) when given.
 
     python -m edge_app targets                          # the shipped int8 model: a Markdown table
     python -m edge_app targets --quick                  # at most 40 items a set: under 30 s
@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from edge_app.changes import CHANGES
@@ -59,7 +60,7 @@ class Sizes:
     lines: int = 200  # generated numbers cropped to their line, seed 400
     close_lines: int = 200  # ... and cropped close, seed 402
     sheets: int = 100  # generated sheets, seed 100
-    scans: int = 1000  # MNIST test digits as dark-on-white scans, 28x28
+    scans: int = 1000  # MNIST test digits as dark-on-white scans, 28x28 and 16x16 enlarged (each)
 
 
 QUICK = Sizes(singles=40, lines=40, close_lines=40, sheets=10, scans=40)
@@ -105,6 +106,29 @@ def scan_set(images: np.ndarray, labels: np.ndarray) -> Set:
         for image, label in zip(images, labels, strict=True):
             yield 255 - image, [str(int(label))], True
     return (f"MNIST test digits as dark-on-white scans, 28x28 (first {len(images):,})", 0.98, len(images), scans)
+
+
+def small_scan_set(images: np.ndarray, labels: np.ndarray) -> Set:
+    def scans():
+        for image, label in zip(images, labels, strict=True):
+            yield small_scan(image), [str(int(label))], True
+    return (f"MNIST test digits as 16x16 scans enlarged 4 times in blocks (first {len(images):,})", 0.98,
+            len(images), scans)
+
+
+def small_scan(digit: np.ndarray, side: int = 16, enlarge: int = 4) -> np.ndarray:
+    """An MNIST digit (white on black) as a collection of smaller scans holds its digits (USPS: 16x16,
+    the ink filling the field's longer side), shown `enlarge` times larger in square blocks, as an
+    image viewer enlarges it: dark on white, strokes as thick as a tenth of the image."""
+    rows, cols = np.nonzero(digit > 30)
+    ink = digit[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    scale = side / max(ink.shape)
+    ink = cv2.resize(ink, (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale))),
+                     interpolation=cv2.INTER_AREA)
+    field = np.zeros((side, side), np.uint8)
+    top, left = (side - ink.shape[0]) // 2, (side - ink.shape[1]) // 2
+    field[top:top + ink.shape[0], left:left + ink.shape[1]] = ink
+    return 255 - cv2.resize(field, (side * enlarge, side * enlarge), interpolation=cv2.INTER_NEAREST)
 
 
 def realdev_sets(folder: Path) -> list[Set]:
@@ -199,7 +223,7 @@ def run(classifier, sizes: Sizes, mnist: str | None, realdev: Path | None, as_js
     scans, digits = load_test_digits(mnist, sizes.scans, log)
     sets += generated_sets(digits, sizes)
     if scans is not None:
-        sets.append(scan_set(*scans))
+        sets += [scan_set(*scans), small_scan_set(*scans)]
     print_json = (lambda outcome: print(json.dumps(outcome.as_dict()), flush=True)) if as_json else None
     outcomes = measure(classifier, sets, config, Progress("targets"), print_json)
     if not as_json:

@@ -101,19 +101,18 @@ def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
              sizes.sheets, sheets)]
 
 
-def scan_set(images: np.ndarray, labels: np.ndarray) -> Set:
-    def scans():
-        for image, label in zip(images, labels, strict=True):
-            yield 255 - image, [str(int(label))], True
-    return (f"MNIST test digits as dark-on-white scans, 28x28 (first {len(images):,})", 0.98, len(images), scans)
-
-
-def small_scan_set(images: np.ndarray, labels: np.ndarray) -> Set:
-    def scans():
-        for image, label in zip(images, labels, strict=True):
-            yield small_scan(image), [str(int(label))], True
-    return (f"MNIST test digits as 16x16 scans enlarged 4 times in blocks (first {len(images):,})", 0.98,
-            len(images), scans)
+def scan_sets(images: np.ndarray, labels: np.ndarray) -> list[Set]:
+    """MNIST test digits as dark-on-white scans: 28x28 as MNIST holds them, and 16x16 enlarged (small_scan)."""
+    def scans(make):
+        def items():
+            for image, label in zip(images, labels, strict=True):
+                yield make(image), [str(int(label))], True
+        return items
+    first = f"first {len(images):,}"
+    return [(f"MNIST test digits as dark-on-white scans, 28x28 ({first})", 0.98, len(images),
+             scans(lambda image: 255 - image)),
+            (f"MNIST test digits as 16x16 scans enlarged 4 times in blocks ({first})", 0.98, len(images),
+             scans(small_scan))]
 
 
 def small_scan(digit: np.ndarray, side: int = 16, enlarge: int = 4) -> np.ndarray:
@@ -223,7 +222,7 @@ def run(classifier, sizes: Sizes, mnist: str | None, realdev: Path | None, as_js
     scans, digits = load_test_digits(mnist, sizes.scans, log)
     sets += generated_sets(digits, sizes)
     if scans is not None:
-        sets += [scan_set(*scans), small_scan_set(*scans)]
+        sets += scan_sets(*scans)
     print_json = (lambda outcome: print(json.dumps(outcome.as_dict()), flush=True)) if as_json else None
     outcomes = measure(classifier, sets, config, Progress("targets"), print_json)
     if not as_json:

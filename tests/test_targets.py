@@ -12,7 +12,7 @@ from edge_app.changes import CHANGES
 from edge_app.pipeline import PipelineConfig
 from edge_app.scenes import make_line, make_scene
 from edge_app.strokefont import draw
-from edge_app.targets import Outcome, changed_sets, markdown, measure, realdev_sets
+from edge_app.targets import Outcome, changed_sets, markdown, measure, realdev_sets, scan_sets
 
 
 def run_targets(*args):
@@ -84,6 +84,21 @@ def test_the_table_says_which_targets_are_met():
     table = markdown([Outcome("a", 200, 196, 0.98), Outcome("b", 10, 8, 0.9)]).splitlines()
     assert table[2:] == ["| a | 200 | 196 (98.0%) | 98%: met |", "| b | 10 | 8 (80.0%) | 90%: not met |"]
 
+
+
+def test_scan_sets_hold_each_digit_dark_on_white_as_mnist_holds_it_and_as_a_small_scan_enlarged():
+    one = np.zeros((28, 28), np.uint8)
+    one[6:22, 12:16] = 255  # a bar 16 px tall and 4 wide: a 1
+    full, small = scan_sets(one[None], np.array([1]))
+    assert [s[2] for s in (full, small)] == [1, 1] and "28x28" in full[0] and "16x16" in small[0]
+    (image, expected, whole), = full[3]()
+    np.testing.assert_array_equal(image, 255 - one)
+    assert (expected, whole) == (["1"], True)
+    (image, expected, whole), = small[3]()
+    bar = np.full((64, 64), 255, np.uint8)
+    bar[:, 24:40] = 0  # filling the 16x16 field's height, centred, then 4 times larger
+    np.testing.assert_array_equal(image, bar)
+    assert (expected, whole) == (["1"], True)
 
 def test_realdev_sets_follow_its_layout(tmp_path):
     (tmp_path / "photos_single" / "w").mkdir(parents=True)

@@ -119,8 +119,7 @@ def small_scan(digit: np.ndarray, side: int = 16, enlarge: int = 4) -> np.ndarra
     """An MNIST digit (white on black) as a collection of smaller scans holds its digits (USPS: 16x16,
     the ink filling the field's longer side), shown `enlarge` times larger in square blocks, as an
     image viewer enlarges it: dark on white, strokes as thick as a tenth of the image."""
-    rows, cols = np.nonzero(digit > 30)
-    ink = digit[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    ink = crop_to_ink(digit)
     scale = side / max(ink.shape)
     ink = cv2.resize(ink, (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale))),
                      interpolation=cv2.INTER_AREA)
@@ -129,6 +128,12 @@ def small_scan(digit: np.ndarray, side: int = 16, enlarge: int = 4) -> np.ndarra
     field[top:top + ink.shape[0], left:left + ink.shape[1]] = ink
     return 255 - cv2.resize(field, (side * enlarge, side * enlarge), interpolation=cv2.INTER_NEAREST)
 
+
+
+def crop_to_ink(digit: np.ndarray) -> np.ndarray:
+    """An MNIST digit (white on black) cut to the box of its pixels brighter than 30."""
+    rows, cols = np.nonzero(digit > 30)
+    return digit[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
 
 def realdev_sets(folder: Path) -> list[Set]:
     """realdev's single-digit photos, lines and sheets (its README describes the layout)."""

@@ -40,7 +40,7 @@ from edge_app.pipeline import (
     to_grey,
 )
 from edge_app.scenes import DigitSource, SceneConfig, make_line, make_scene, make_single_digit
-from edge_app.targets import small_scan
+from edge_app.targets import crop_to_ink, small_scan
 
 needs_realdev = pytest.mark.skipif(not REALDEV.is_dir(), reason="../shared/data/realdev is not here")
 
@@ -1112,9 +1112,7 @@ def test_pipeline_config_is_frozen():
 
 
 def tight_crop(image, margin):
-    rows, cols = np.nonzero(image > 30)
-    image = image[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    return cv2.copyMakeBorder(image, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=0)
+    return cv2.copyMakeBorder(crop_to_ink(image), margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=0)
 
 
 @needs_model

@@ -193,9 +193,10 @@ def _add_targets_parser(commands) -> None:
     parser = commands.add_parser("targets", help="measure the accuracy targets: single digits, lines, sheets, scans",
                                  description=targets.__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help=f"{quick.singles} single digits, {quick.lines} lines, {quick.close_lines} lines "
-                             f"cropped close, {quick.sheets} sheets, {quick.scans} scans (default: {full.singles}, "
-                             f"{full.lines}, {full.close_lines}, {full.sheets}, {full.scans})")
+                        help=f"{quick.singles} single digits, {quick.filled} filling the photo, {quick.lines} lines, "
+                             f"{quick.close_lines} lines cropped close, {quick.sheets} sheets, {quick.scans} scans "
+                             f"(default: {full.singles}, {full.filled}, {full.lines}, {full.close_lines}, "
+                             f"{full.sheets}, {full.scans})")
     parser.add_argument("--realdev", metavar="DIR", default=None,
                         help=f"also read realdev's real photos from here (default: ${targets.REALDEV_ENV}, "
                              "else they are left out)")

@@ -34,6 +34,7 @@ RULE_SLOPE_MATCH = 0.05  # runs on one rule differ this little in slope ...
 RULE_SLOPE_JITTER = 2.0  # ... give or take this many pixels over a run's length: a short run's slope is rough
 RULE_COVER = 0.6  # share of a rule's minimum length that must be ink: a row of digits' tops is not a rule
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
+THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than the closing's kernel
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,19 @@ class PipelineConfig:
     # are thick beside the frame; a number's line keeps the kernel above, which its rules need)
     small_kernel: float | None = 1 / 4
     small_aspect: float = 1.5
+    # A frame of that shape larger than min_side is read again shrunk under it, the small kernel's way, when
+    # it reads nothing, or one number less sure than filled_unsure: a marker digit filling a photo has
+    # strokes wider than the closing's kernel, taken for paper. The second reading is taken when it is one
+    # digit read with at least filled_confidence (None, or small_kernel None: never read again) ...
+    filled_confidence: float | None = 0.99
+    filled_unsure: float = 0.89
+    filled_height: float = 0.5  # ... at least this share of the frame's height ...
+    filled_margin: float = 0.01  # ... clear of the frame's edges by this share of its longer side (a
+    # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame). It is read again only when ink too
+    # wide for the closing's kernel and not for the small kernel, this share darker than the paper the
+    # small kernel sees ...
+    thick_darker: float = 0.2
+    thick_share: float = 0.02  # ... covers this share of the frame, seen at THICK_SIDE pixels
     fill_strokes: bool = True  # see _under_strokes
     stroke_inside: float | None = 8.0  # grey levels: an enclosed region is filled only when at most this much
     # lighter than the ink round it, a stroke's inside, not a grid's cell (_stroke_insides; None: every one)
@@ -805,10 +819,52 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         padded = _add_paper(grey, pad, config.pad_edge and strip, config)
         digits = [Digit(d.digit, d.confidence, (d.box[0] - pad, d.box[1] - pad, d.box[2], d.box[3]))
                   for d in _read_grey(padded, classifier, config, pad=pad) or []]
+    if not small and max(grey.shape) < config.small_aspect * min(grey.shape):
+        digits = _filled_frame(grey, digits, classifier, config)
     to_frame = 1.0 / scale
     digits = [Digit(d.digit, d.confidence, _clip_box(_scale_box(d.box, to_frame, offset), frame.shape, offset))
               for d in digits]
     return group_numbers(digits, config)
+
+
+def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: PipelineConfig) -> list[Digit]:
+    """`digits`, or the one digit that fills the frame when read as a small image (see filled_confidence).
+
+    The closing's kernel, 1/12 of the frame, is narrower than the strokes of a marker
+    digit that fills it: what is left of them after dividing is faint outlines, read as
+    nothing or as another digit. Shrunk under min_side, the frame is read with the small
+    kernel, as a scan is, which follows its shadows less closely: that reading is taken
+    only when the first is empty or unsure and it is a sure, large digit inside the frame.
+    """
+    if config.filled_confidence is None or config.small_kernel is None:
+        return digits
+    numbers = group_numbers(digits, config)
+    if len(numbers) > 1 or (numbers and numbers[0].confidence >= config.filled_unsure) or not _thick_ink(grey, config):
+        return digits
+    scale = (config.min_side - 1) / max(grey.shape)
+    size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
+    again = read_frame(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), classifier, config)
+    if len(again) != 1 or len(again[0].digits) != 1 or again[0].confidence < config.filled_confidence:
+        return digits
+    found = again[0].digits[0]
+    x, y, w, h = _scale_box(found.box, 1 / scale, (0, 0))
+    margin = config.filled_margin * max(grey.shape)
+    if h < config.filled_height * grey.shape[0] or min(x, y, grey.shape[1] - x - w, grey.shape[0] - y - h) <= margin:
+        return digits
+    return [Digit(found.digit, found.confidence, (x, y, w, h))]
+
+
+def _thick_ink(grey: np.ndarray, config: PipelineConfig) -> bool:
+    """Whether ink wider than the closing's kernel, which takes it for paper, and narrower than the small
+    kernel covers `thick_share` of the frame: where closing with the small kernel leaves the frame at
+    least `thick_darker` lighter than closing with the usual one does. Blank paper has none, unless a
+    shadow or a table's edge is that narrow; looked at THICK_SIDE pixels wide, it costs little."""
+    small, _ = shrink(grey, THICK_SIDE)
+    sides = [max(3, int(round(THICK_SIDE * kernel)) | 1) for kernel in (config.background_kernel, config.small_kernel)]
+    narrow, wide = (cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+                    for k in sides)
+    darker = wide.astype(np.float32) - narrow >= config.thick_darker * _at_least_one(wide)
+    return np.count_nonzero(darker) >= config.thick_share * darker.size
 
 
 def _add_paper(grey: np.ndarray, pad: int, edge: bool, config: PipelineConfig) -> np.ndarray:

@@ -6,7 +6,8 @@ texture) holding lines of numbers of 1-12 digits in pen, marker or pencil, some
 digits touching, seen under uneven light with a soft shadow, slight perspective
 and rotation, blur, noise and JPEG compression; optionally on ruled or squared
 paper (SceneConfig.rules), or lying whole on a table (SceneConfig.table). make_single_digit
-photographs one digit; make_line crops one number of a scene to its line.
+photographs one digit, and fill_frame crops that photo close round it; make_line crops one number
+of a scene to its line.
 
     scene = make_scene(np.random.default_rng(0), digits=DigitSource.find())
     scene.image      # uint8 BGR (480, 640, 3)
@@ -143,6 +144,25 @@ def make_single_digit(rng: np.random.Generator, digits: DigitSource | None = Non
     image, numbers, digit_boxes = _photograph(ink_alpha, [(str(value), (x, y, w, h))], [(value, (x, y, w, h))],
                                               rng, config)
     return Scene(image, numbers, digit_boxes)
+
+
+def fill_frame(scene: Scene, margin: float = 0.15, side: int = 400) -> Scene:
+    """A single-digit photo taken close, the digit filling it: the scene cropped round its digit with
+    `margin` of the digit's longer side of paper each way (less where the scene ends), enlarged so the
+    crop's longer side is `side` pixels. Its strokes are then wider than a phone photo of a page's."""
+    (text, (x, y, w, h)), = scene.numbers
+    pad = int(round(margin * max(w, h)))
+    height, width = scene.image.shape[:2]
+    top, left = max(0, y - pad), max(0, x - pad)
+    crop = scene.image[top:min(height, y + h + pad), left:min(width, x + w + pad)]
+    scale = side / max(crop.shape[:2])
+    image = cv2.resize(crop, (round(crop.shape[1] * scale), round(crop.shape[0] * scale)),
+                       interpolation=cv2.INTER_CUBIC)
+
+    def moved(box: Box) -> Box:
+        bx, by, bw, bh = box
+        return (round((bx - left) * scale), round((by - top) * scale), round(bw * scale), round(bh * scale))
+    return Scene(image, [(text, moved((x, y, w, h)))], [(digit, moved(box)) for digit, box in scene.digits])
 
 
 LINE_MARGIN = (0.15, 0.8)  # a line crop's paper round its number, in shares of its height: a loose hand-made crop

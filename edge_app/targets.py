@@ -1,6 +1,7 @@
-"""The accuracy targets, measured: generated photos of single digits, numbers cropped to their line (with
-paper round them, and close: their digits touching the edges) and whole sheets, MNIST digits as scans
-(28x28, and 16x16 enlarged in blocks), and real photos (realdev) when given.
+"""The accuracy targets, measured: generated photos of single digits (and taken close, the digit filling
+them), numbers cropped to their line (with paper round them, and close: their digits touching the edges)
+and whole sheets, MNIST digits as scans (28x28, and 16x16 enlarged in blocks), and real photos (realdev)
+when given.
 
     python -m edge_app targets                          # the shipped int8 model: a Markdown table
     python -m edge_app targets --quick                  # at most 40 items a set: under 30 s
@@ -29,7 +30,15 @@ from edge_app.changes import CHANGES
 from edge_app.imageio import read_image
 from edge_app.pipeline import PipelineConfig, read_frame
 from edge_app.progress import Progress
-from edge_app.scenes import LINE_MARGIN, DigitSource, load_test_digits, make_line, make_scene, make_single_digit
+from edge_app.scenes import (
+    LINE_MARGIN,
+    DigitSource,
+    fill_frame,
+    load_test_digits,
+    make_line,
+    make_scene,
+    make_single_digit,
+)
 
 REALDEV_ENV = "REALDEV_PATH"  # where realdev is when --realdev is not given
 
@@ -57,13 +66,14 @@ Item = tuple[np.ndarray, list[str], bool]
 @dataclass(frozen=True)
 class Sizes:
     singles: int = 300  # generated single-digit photos, seed 200
+    filled: int = 300  # ... taken close, the digit filling the photo (scenes.fill_frame), seed 600
     lines: int = 200  # generated numbers cropped to their line, seed 400
     close_lines: int = 200  # ... and cropped close, seed 402
     sheets: int = 100  # generated sheets, seed 100
     scans: int = 1000  # MNIST test digits as dark-on-white scans, 28x28 and 16x16 enlarged (each)
 
 
-QUICK = Sizes(singles=40, lines=40, close_lines=40, sheets=10, scans=40)
+QUICK = Sizes(singles=40, filled=40, lines=40, close_lines=40, sheets=10, scans=40)
 CLOSE = (0.0, 0.05)  # a close crop's margin, in shares of the number's height: its digits touch the edges
 
 
@@ -76,6 +86,12 @@ def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
         rng = np.random.default_rng(200)
         for _ in range(sizes.singles):
             scene = make_single_digit(rng, digits)
+            yield scene.image, scene.texts, True
+
+    def filled():
+        rng = np.random.default_rng(600)
+        for _ in range(sizes.filled):
+            scene = fill_frame(make_single_digit(rng, digits))
             yield scene.image, scene.texts, True
 
     def lines(seed, count, margin):
@@ -93,6 +109,8 @@ def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
             yield scene.image, scene.texts, False
 
     return [(f"single-digit photos (generated, seed 200, {digits.name})", 0.98, sizes.singles, singles),
+            (f"single-digit photos the digit fills, 15% margin, 400 px (generated, seed 600, {digits.name})", 0.98,
+             sizes.filled, filled),
             (f"numbers cropped to their line (generated, seed 400, {digits.name})", 0.90, sizes.lines,
              lines(400, sizes.lines, LINE_MARGIN)),
             (f"numbers cropped close to their line, margin 0-5% of their height (generated, seed 402, {digits.name})",
@@ -127,7 +145,6 @@ def small_scan(digit: np.ndarray, side: int = 16, enlarge: int = 4) -> np.ndarra
     top, left = (side - ink.shape[0]) // 2, (side - ink.shape[1]) // 2
     field[top:top + ink.shape[0], left:left + ink.shape[1]] = ink
     return 255 - cv2.resize(field, (side * enlarge, side * enlarge), interpolation=cv2.INTER_NEAREST)
-
 
 
 def crop_to_ink(digit: np.ndarray) -> np.ndarray:

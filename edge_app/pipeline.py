@@ -64,7 +64,7 @@ class PipelineConfig:
     # strokes wider than the closing's kernel, taken for paper. The second reading is taken when it is one
     # digit read with at least filled_confidence (None, or small_kernel None: never read again) ...
     filled_confidence: float | None = 0.99
-    filled_unsure: float = 0.89
+    filled_unsure: float = 0.95
     filled_height: float = 0.5  # ... at least this share of the frame's height ...
     filled_margin: float = 0.01  # ... clear of the frame's edges by this share of its longer side (a
     # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame). It is read again only when ink too

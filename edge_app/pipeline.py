@@ -108,7 +108,11 @@ class PipelineConfig:
     join_gap: float = 0.25  # ... and vertically closer than this share of the taller one join
     join_growth: float = 2.5  # a joined digit is at most this many times taller than its largest piece ...
     join_width_growth: float = 1.6  # ... and this many times wider, unless it is narrower than ...
-    join_narrow: float = 0.8  # ... this many heights: an open 4's hook beside a long, slanting stem
+    join_narrow: float = 0.8  # ... this many heights: an open 4's hook beside a long, slanting stem;
+    # a flag, a flat piece (this many times as wide as tall or more) centred in the top join_flag_top of the
+    # largest piece, is left out of that width: a 5's bar drawn apart, reaching past the body (None: none is)
+    join_flag: float | None = 2.0
+    join_flag_top: float = 1 / 3
     join_small: float = 0.6  # a piece shorter than this share of a neighbour it touches is part of it
     join_touch: float = 0.1  # "touches": within this share of the neighbour's height
     min_relative_height: float = 0.25  # blobs shorter than this share of the tallest are specks, but ...
@@ -659,7 +663,9 @@ def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -
     Each pair is judged on the pieces as found, never on a box already grown by
     joining, so joins cannot cascade along a line of digits; a group whose box
     would be much larger than its largest piece is left in pieces, unless it is
-    still narrow (`join_narrow`): beside a long stem, any hook is wide.
+    still narrow (`join_narrow`): beside a long stem, any hook is wide. A flag on
+    the largest piece (`join_flag`) does not count toward the width: a 5's bar,
+    drawn apart, may reach well past its body.
     """
     parent = list(range(len(pieces)))
 
@@ -688,12 +694,23 @@ def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -
         for member in members[1:]:
             box = _union(box, member.box)
         largest = max(members, key=lambda m: m.box[2] * m.box[3]).box
+        width = box[2]
+        if len(members) > 1 and config.join_flag is not None:
+            body = [m.box for m in members if not _flag(m.box, largest, config)]
+            width = max(b[0] + b[2] for b in body) - min(b[0] for b in body)
         if len(members) > 1 and (box[3] > config.join_growth * largest[3]
-                                 or box[2] > max(config.join_width_growth * largest[2], config.join_narrow * box[3])):
+                                 or width > max(config.join_width_growth * largest[2], config.join_narrow * box[3])):
             blobs.extend(members)
             continue
         blobs.append(Blob(box, tuple(label for m in members for label in m.labels)))
     return blobs
+
+
+def _flag(piece, largest, config: PipelineConfig) -> bool:
+    """Whether `piece` is a flag on the piece `largest`: flat, centred in its top `join_flag_top`
+    (a 5's bar drawn apart from its body; a dash between numbers sits lower)."""
+    return (piece != largest and piece[2] >= config.join_flag * piece[3]
+            and piece[1] + piece[3] / 2 <= largest[1] + config.join_flag_top * largest[3])
 
 
 def drop_frames(labels: np.ndarray, pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:

@@ -462,6 +462,20 @@ def test_join_pieces_joins_an_open_four_whose_hook_is_wider_than_its_slanting_st
     assert sorted(b.labels for b in join_pieces([tall, short])) == [(3,), (4,)]  # just right of a tall one
 
 
+def test_join_pieces_joins_a_fives_bar_reaching_well_past_its_body_but_not_a_dash():
+    # Boxes as found in a generated photo (seed 300, photo 247): the 5's bar, drawn apart from its body,
+    # starts at the body's right edge and is wider than the body. The group was 2 bodies wide, over
+    # join_width_growth, left in pieces and read "52".
+    body, bar = Blob((55, 115, 81, 125), (1,)), Blob((125, 118, 88, 38), (2,))
+    joined = join_pieces([body, bar])
+    assert [b.labels for b in joined] == [(1, 2)] and joined[0].box == (55, 115, 158, 125)
+    assert sorted(b.labels for b in join_pieces([body, bar], PipelineConfig(join_flag=None))) == [(1,), (2,)]
+    dash = Blob((140, 170, 88, 14), (3,))  # as flat, but halfway down: a dash after the digit, "5-"
+    assert sorted(b.labels for b in join_pieces([body, dash])) == [(1,), (3,)]
+    small = Blob((125, 118, 60, 50), (4,))  # not flat: a small digit written beside the body's top
+    assert sorted(b.labels for b in join_pieces([body, small])) == [(1,), (4,)]
+
+
 def frame_pieces(draw):
     """The pieces find_ink gives for an evened-out page (paper at 255) with what `draw(page)` writes on it."""
     page = paper(300, 400, 255)

@@ -193,7 +193,7 @@ def _add_targets_parser(commands) -> None:
     parser = commands.add_parser("targets", help="measure the accuracy targets: single digits, lines, sheets, scans",
                                  description=targets.__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help=f"{quick.singles} single digits, {quick.filled} filling the photo, {quick.lines} lines, "
+                        help=f"{quick.singles} single digits, {quick.filled} cropped to a square, {quick.lines} lines, "
                              f"{quick.close_lines} lines cropped close, {quick.sheets} sheets, {quick.scans} scans "
                              f"(default: {full.singles}, {full.filled}, {full.lines}, {full.close_lines}, "
                              f"{full.sheets}, {full.scans})")

@@ -60,11 +60,13 @@ class PipelineConfig:
     small_kernel: float | None = 1 / 4
     small_aspect: float = 1.5
     # A frame of that shape larger than min_side is read again shrunk under it, the small kernel's way, when
-    # it reads nothing, or one number less sure than filled_unsure: a marker digit filling a photo has
-    # strokes wider than the closing's kernel, taken for paper. The second reading is taken when it is one
-    # digit read with at least filled_confidence (None, or small_kernel None: never read again) ...
+    # it reads nothing, one number less sure than filled_unsure, or two to filled_numbers numbers (a digit
+    # broken across reads as two, one above the other): a marker digit filling a photo has strokes wider
+    # than the closing's kernel, taken for paper. The second reading is taken when it is one digit read
+    # with at least filled_confidence (None, or small_kernel None: never read again) ...
     filled_confidence: float | None = 0.99
     filled_unsure: float = 0.95
+    filled_numbers: int = 2
     filled_height: float = 0.5  # ... at least this share of the frame's height ...
     filled_margin: float = 0.01  # ... clear of the frame's edges by this share of its longer side (a
     # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame). It is read again only when ink too
@@ -851,12 +853,14 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     digit that fills it: what is left of them after dividing is faint outlines, read as
     nothing or as another digit. Shrunk under min_side, the frame is read with the small
     kernel, as a scan is, which follows its shadows less closely: that reading is taken
-    only when the first is empty or unsure and it is a sure, large digit inside the frame.
+    only when the first is empty, unsure or broken in two, and it is a sure, large digit
+    inside the frame.
     """
     if config.filled_confidence is None or config.small_kernel is None:
         return digits
     numbers = group_numbers(digits, config)
-    if len(numbers) > 1 or (numbers and numbers[0].confidence >= config.filled_unsure) or not _thick_ink(grey, config):
+    sure = len(numbers) == 1 and numbers[0].confidence >= config.filled_unsure
+    if len(numbers) > config.filled_numbers or sure or not _thick_ink(grey, config):
         return digits
     scale = (config.min_side - 1) / max(grey.shape)
     size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))

@@ -146,18 +146,26 @@ def make_single_digit(rng: np.random.Generator, digits: DigitSource | None = Non
     return Scene(image, numbers, digit_boxes)
 
 
-def fill_frame(scene: Scene, margin: float = 0.15, side: int = 400) -> Scene:
+def fill_frame(scene: Scene, margin: float = 0.15, side: int = 400, square: bool = False) -> Scene:
     """A single-digit photo taken close, the digit filling it: the scene cropped round its digit with
     `margin` of the digit's longer side of paper each way (less where the scene ends), enlarged so the
-    crop's longer side is `side` pixels. Its strokes are then wider than a phone photo of a page's."""
+    crop's longer side is `side` pixels. Its strokes are then wider than a phone photo of a page's.
+    With `square`, the crop is the square round the digit's centre (moved inside the scene), as a
+    photo is cropped "as best you can to a square"."""
     (text, (x, y, w, h)), = scene.numbers
-    pad = int(round(margin * max(w, h)))
     height, width = scene.image.shape[:2]
-    top, left = max(0, y - pad), max(0, x - pad)
-    crop = scene.image[top:min(height, y + h + pad), left:min(width, x + w + pad)]
+    if square:
+        edge = min(int(round(max(w, h) * (1 + 2 * margin))), height, width)
+        left = int(min(max(0, x + w / 2 - edge / 2), width - edge))
+        top = int(min(max(0, y + h / 2 - edge / 2), height - edge))
+        crop = scene.image[top:top + edge, left:left + edge]
+    else:
+        pad = int(round(margin * max(w, h)))
+        top, left = max(0, y - pad), max(0, x - pad)
+        crop = scene.image[top:min(height, y + h + pad), left:min(width, x + w + pad)]
     scale = side / max(crop.shape[:2])
     image = cv2.resize(crop, (round(crop.shape[1] * scale), round(crop.shape[0] * scale)),
-                       interpolation=cv2.INTER_CUBIC)
+                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
 
     def moved(box: Box) -> Box:
         bx, by, bw, bh = box

@@ -1,5 +1,5 @@
-"""The accuracy targets, measured: generated photos of single digits (and taken close, the digit filling
-them), numbers cropped to their line (with paper round them, and close: their digits touching the edges)
+"""The accuracy targets, measured: generated photos of single digits (and cropped to a square the digit
+fills), numbers cropped to their line (with paper round them, and close: their digits touching the edges)
 and whole sheets, MNIST digits as scans (28x28, and 16x16 enlarged in blocks), and real photos (realdev)
 when given.
 
@@ -66,7 +66,7 @@ Item = tuple[np.ndarray, list[str], bool]
 @dataclass(frozen=True)
 class Sizes:
     singles: int = 300  # generated single-digit photos, seed 200
-    filled: int = 300  # ... taken close, the digit filling the photo (scenes.fill_frame), seed 600
+    filled: int = 300  # ... cropped to a square round the digit, which fills it (scenes.fill_frame), seed 600
     lines: int = 200  # generated numbers cropped to their line, seed 400
     close_lines: int = 200  # ... and cropped close, seed 402
     sheets: int = 100  # generated sheets, seed 100
@@ -91,7 +91,7 @@ def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
     def filled():
         rng = np.random.default_rng(600)
         for _ in range(sizes.filled):
-            scene = fill_frame(make_single_digit(rng, digits))
+            scene = fill_frame(make_single_digit(rng, digits), margin=0.1, side=600, square=True)
             yield scene.image, scene.texts, True
 
     def lines(seed, count, margin):
@@ -109,7 +109,8 @@ def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
             yield scene.image, scene.texts, False
 
     return [(f"single-digit photos (generated, seed 200, {digits.name})", 0.98, sizes.singles, singles),
-            (f"single-digit photos the digit fills, 15% margin, 400 px (generated, seed 600, {digits.name})", 0.98,
+            (f"single-digit photos cropped to a square the digit fills, 10% margin, 600 px (generated, seed 600, "
+             f"{digits.name})", 0.98,
              sizes.filled, filled),
             (f"numbers cropped to their line (generated, seed 400, {digits.name})", 0.90, sizes.lines,
              lines(400, sizes.lines, LINE_MARGIN)),

@@ -839,6 +839,19 @@ def test_a_digit_filling_the_photo_is_read_again_as_a_small_image(classifier, mn
     assert right >= 95 and right >= once + 5, (right, once)  # the shipped model: 98 and 91
 
 
+@needs_model
+def test_a_digit_filling_the_photo_broken_in_two_is_read_again(classifier, mnist_path):
+    """A marker 2 filling a square crop comes apart, its top read as a 7 above its base read as a 2: two
+    numbers, one above the other. A frame read as two numbers is read again too (filled_numbers)."""
+    rng = np.random.default_rng(21)
+    digits = DigitSource.find(str(mnist_path))
+    scenes = [fill_frame(make_single_digit(rng, digits), margin=0.1, side=600, square=True) for _ in range(11)]
+    two = scenes[10]
+    assert two.texts == ["2"] and two.image.shape[:2] == (600, 600)
+    assert [n.text for n in read_frame(two.image, classifier)] == ["2"]
+    assert [n.text for n in read_frame(two.image, classifier, PipelineConfig(filled_numbers=1))] == ["7", "2"]
+
+
 def test_thick_ink_is_a_marker_stroke_not_blank_paper_or_a_shadow():
     """The test that lets a frame be read again: ink wider than the closing's kernel and narrower than the
     small kernel. A marker 0 filling the frame has it; blank paper, and paper under a soft shadow, do not."""
@@ -866,6 +879,10 @@ def test_fill_frame_crops_a_single_digit_photo_round_its_digit():
         assert 0 <= x and x + w <= width + 1 and 0 <= y and y + h <= height + 1  # the digit is in the crop ...
         assert max(height, width) <= 1.3 * max(w, h) + 2  # ... with at most 15% of its size each way round it
         assert max(w, h) >= 0.75 * 400  # only the scene's edge can make that margin less
+        square = fill_frame(scene, margin=0.1, side=600, square=True)
+        (_, (x, y, w, h)), = square.numbers
+        assert square.image.shape[:2] == (600, 600)
+        assert 0 <= x and x + w <= 601 and 0 <= y and y + h <= 601 and max(w, h) >= 600 / 1.2 - 2
 
 
 @needs_model

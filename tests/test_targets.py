@@ -134,8 +134,8 @@ def test_the_command_prints_one_json_object_per_set(tmp_path):
     assert "stroke font" in result.stderr  # no MNIST there: drawn with the font, scans left out
     outcomes = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["name"].split(" (")[0].split(",")[0] for o in outcomes] == [
-        "single-digit photos", "single-digit photos the digit fills", "numbers cropped to their line",
-        "numbers cropped close to their line", "numbers on whole sheets"]
+        "single-digit photos", "single-digit photos cropped to a square the digit fills",
+        "numbers cropped to their line", "numbers cropped close to their line", "numbers on whole sheets"]
     assert [o["items"] for o in outcomes[:4]] == [40, 40, 40, 40] and outcomes[4]["items"] >= 10
     for outcome in outcomes:
         assert 0 < outcome["right"] <= outcome["items"]

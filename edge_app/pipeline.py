@@ -61,19 +61,23 @@ class PipelineConfig:
     small_aspect: float = 1.5
     # A frame of that shape larger than min_side is read again shrunk under it, the small kernel's way, when
     # it reads nothing, one number less sure than filled_unsure, or two to filled_numbers numbers (a digit
-    # broken across reads as two, one above the other): a marker digit filling a photo has strokes wider
-    # than the closing's kernel, taken for paper. The second reading is taken when it is one digit read
-    # with at least filled_confidence (None, or small_kernel None: never read again) ...
+    # broken across reads as two, one above the other), or one sure number (see thick_sure_share): a marker
+    # digit filling a photo has strokes wider than the closing's kernel, taken for paper. The second
+    # reading is taken when it is one digit read with at least filled_confidence (None, or small_kernel
+    # None: never read again) ...
     filled_confidence: float | None = 0.99
     filled_unsure: float = 0.95
     filled_numbers: int = 2
+    filled_larger: float | None = 1.5  # ... whose box, after one sure number, is this many times its box's
+    # area or more (the rest of the digit was taken for paper; None: a sure number is never read again) ...
     filled_height: float = 0.5  # ... at least this share of the frame's height ...
     filled_margin: float = 0.01  # ... clear of the frame's edges by this share of its longer side (a
     # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame). It is read again only when ink too
     # wide for the closing's kernel and not for the small kernel, this share darker than the paper the
     # small kernel sees ...
     thick_darker: float = 0.2
-    thick_share: float = 0.02  # ... covers this share of the frame, seen at THICK_SIDE pixels
+    thick_share: float = 0.02  # ... covers this share of the frame, seen at THICK_SIDE pixels (after one
+    thick_sure_share: float = 0.08  # sure number, this share: most single-digit photos read as one)
     fill_strokes: bool = True  # see _under_strokes
     stroke_inside: float | None = 8.0  # grey levels: an enclosed region is filled only when at most this much
     # lighter than the ink round it, a stroke's inside, not a grid's cell (_stroke_insides; None: every one)
@@ -853,14 +857,16 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     digit that fills it: what is left of them after dividing is faint outlines, read as
     nothing or as another digit. Shrunk under min_side, the frame is read with the small
     kernel, as a scan is, which follows its shadows less closely: that reading is taken
-    only when the first is empty, unsure or broken in two, and it is a sure, large digit
-    inside the frame.
+    only when it is a sure, large digit inside the frame and the first is empty, unsure,
+    broken in two, or one sure number much smaller than it (the rest of the digit taken
+    for paper: a 7's bar, a 4's foot).
     """
     if config.filled_confidence is None or config.small_kernel is None:
         return digits
     numbers = group_numbers(digits, config)
     sure = len(numbers) == 1 and numbers[0].confidence >= config.filled_unsure
-    if len(numbers) > config.filled_numbers or sure or not _thick_ink(grey, config):
+    if (len(numbers) > config.filled_numbers or (sure and config.filled_larger is None)
+            or not _thick_ink(grey, config, config.thick_sure_share if sure else config.thick_share)):
         return digits
     scale = (config.min_side - 1) / max(grey.shape)
     size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
@@ -872,20 +878,22 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     margin = config.filled_margin * max(grey.shape)
     if h < config.filled_height * grey.shape[0] or min(x, y, grey.shape[1] - x - w, grey.shape[0] - y - h) <= margin:
         return digits
+    if sure and w * h < config.filled_larger * numbers[0].box[2] * numbers[0].box[3]:
+        return digits
     return [Digit(found.digit, found.confidence, (x, y, w, h))]
 
 
-def _thick_ink(grey: np.ndarray, config: PipelineConfig) -> bool:
+def _thick_ink(grey: np.ndarray, config: PipelineConfig, share: float) -> bool:
     """Whether ink wider than the closing's kernel, which takes it for paper, and narrower than the small
-    kernel covers `thick_share` of the frame: where closing with the small kernel leaves the frame at
-    least `thick_darker` lighter than closing with the usual one does. Blank paper has none, unless a
-    shadow or a table's edge is that narrow; looked at THICK_SIDE pixels wide, it costs little."""
+    kernel covers `share` of the frame: where closing with the small kernel leaves the frame at least
+    `thick_darker` lighter than closing with the usual one does. Blank paper has none, unless a shadow
+    or a table's edge is that narrow; looked at THICK_SIDE pixels wide, it costs little."""
     small, _ = shrink(grey, THICK_SIDE)
     sides = [max(3, int(round(THICK_SIDE * kernel)) | 1) for kernel in (config.background_kernel, config.small_kernel)]
     narrow, wide = (cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
                     for k in sides)
     darker = wide.astype(np.float32) - narrow >= config.thick_darker * _at_least_one(wide)
-    return np.count_nonzero(darker) >= config.thick_share * darker.size
+    return np.count_nonzero(darker) >= share * darker.size
 
 
 def _add_paper(grey: np.ndarray, pad: int, edge: bool, config: PipelineConfig) -> np.ndarray:

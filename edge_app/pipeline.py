@@ -60,14 +60,14 @@ class PipelineConfig:
     small_kernel: float | None = 1 / 4
     small_aspect: float = 1.5
     # A frame of that shape larger than min_side is read again shrunk under it, the small kernel's way, when
-    # it reads nothing, one number less sure than filled_unsure, or two to filled_numbers numbers (a digit
-    # broken across reads as two, one above the other), or one sure number (see thick_sure_share): a marker
-    # digit filling a photo has strokes wider than the closing's kernel, taken for paper. The second
-    # reading is taken when it is one digit read with at least filled_confidence (None, or small_kernel
-    # None: never read again) ...
+    # it reads at most filled_digits digits: nothing, one number less sure than filled_unsure, several
+    # numbers (a digit broken across reads as two, one above the other), or one sure number (see
+    # thick_sure_share): a marker digit filling a photo has strokes wider than the closing's kernel, taken
+    # for paper. The second reading is taken when it is one digit read with at least filled_confidence
+    # (None, or small_kernel None: never read again) ...
     filled_confidence: float | None = 0.99
+    filled_digits: int = 3
     filled_unsure: float = 0.95
-    filled_numbers: int = 2
     filled_larger: float | None = 1.5  # ... whose box, after one sure number, is this many times its box's
     # area or more (the rest of the digit was taken for paper; None: a sure number is never read again) ...
     filled_height: float = 0.5  # ... at least this share of the frame's height ...
@@ -865,7 +865,7 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
         return digits
     numbers = group_numbers(digits, config)
     sure = len(numbers) == 1 and numbers[0].confidence >= config.filled_unsure
-    if (len(numbers) > config.filled_numbers or (sure and config.filled_larger is None)
+    if (len(digits) > config.filled_digits or (sure and config.filled_larger is None)
             or not _thick_ink(grey, config, config.thick_sure_share if sure else config.thick_share)):
         return digits
     scale = (config.min_side - 1) / max(grey.shape)

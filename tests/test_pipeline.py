@@ -842,14 +842,15 @@ def test_a_digit_filling_the_photo_is_read_again_as_a_small_image(classifier, mn
 @needs_model
 def test_a_digit_filling_the_photo_broken_in_two_is_read_again(classifier, mnist_path):
     """A marker 2 filling a square crop comes apart, its top read as a 7 above its base read as a 2: two
-    numbers, one above the other. A frame read as two numbers is read again too (filled_numbers)."""
+    numbers, one above the other. A frame read as a few digits in several numbers is read again too
+    (filled_digits: at most 3; 1, as here, leaves out every reading of two digits)."""
     rng = np.random.default_rng(21)
     digits = DigitSource.find(str(mnist_path))
     scenes = [fill_frame(make_single_digit(rng, digits), margin=0.1, side=600, square=True) for _ in range(11)]
     two = scenes[10]
     assert two.texts == ["2"] and two.image.shape[:2] == (600, 600)
     assert [n.text for n in read_frame(two.image, classifier)] == ["2"]
-    assert [n.text for n in read_frame(two.image, classifier, PipelineConfig(filled_numbers=1))] == ["7", "2"]
+    assert [n.text for n in read_frame(two.image, classifier, PipelineConfig(filled_digits=1))] == ["7", "2"]
 
 
 @needs_model

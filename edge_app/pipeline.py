@@ -868,9 +868,8 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     if (len(digits) > config.filled_digits or (sure and config.filled_larger is None)
             or not _thick_ink(grey, config, config.thick_sure_share if sure else config.thick_share)):
         return digits
-    scale = (config.min_side - 1) / max(grey.shape)
-    size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
-    again = read_frame(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), classifier, config)
+    small, scale = shrink(grey, config.min_side - 1)
+    again = read_frame(small, classifier, config)
     if len(again) != 1 or len(again[0].digits) != 1 or again[0].confidence < config.filled_confidence:
         return digits
     found = again[0].digits[0]

@@ -861,12 +861,12 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     broken in two, or one sure number much smaller than it (the rest of the digit taken
     for paper: a 7's bar, a 4's foot).
     """
-    if config.filled_confidence is None or config.small_kernel is None:
-        return digits
+    if config.filled_confidence is None or config.small_kernel is None or len(digits) > config.filled_digits:
+        return digits  # a page's digits are grouped once, by read_frame, not here as well
     numbers = group_numbers(digits, config)
     sure = len(numbers) == 1 and numbers[0].confidence >= config.filled_unsure
-    if (len(digits) > config.filled_digits or (sure and config.filled_larger is None)
-            or not _thick_ink(grey, config, config.thick_sure_share if sure else config.thick_share)):
+    if (sure and config.filled_larger is None) or not _thick_ink(
+            grey, config, config.thick_sure_share if sure else config.thick_share):
         return digits
     small, scale = shrink(grey, config.min_side - 1)
     again = read_frame(small, classifier, config)

@@ -82,17 +82,16 @@ Set = tuple[str, float, int, Callable[[], Iterator[Item]]]  # name, target, imag
 
 def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
     """The generated sets: single digits, lines, sheets."""
-    def singles():
-        rng = np.random.default_rng(200)
-        for _ in range(sizes.singles):
-            scene = make_single_digit(rng, digits)
-            yield scene.image, scene.texts, True
+    def singles(seed, count, taken=lambda scene: scene):
+        def items():
+            rng = np.random.default_rng(seed)
+            for _ in range(count):
+                scene = taken(make_single_digit(rng, digits))
+                yield scene.image, scene.texts, True
+        return items
 
-    def filled():
-        rng = np.random.default_rng(600)
-        for _ in range(sizes.filled):
-            scene = fill_frame(make_single_digit(rng, digits), margin=0.1, side=600, square=True)
-            yield scene.image, scene.texts, True
+    def square(scene):
+        return fill_frame(scene, margin=0.1, side=600, square=True)
 
     def lines(seed, count, margin):
         def items():
@@ -108,10 +107,10 @@ def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
             scene = make_scene(rng, digits)
             yield scene.image, scene.texts, False
 
-    return [(f"single-digit photos (generated, seed 200, {digits.name})", 0.98, sizes.singles, singles),
+    return [(f"single-digit photos (generated, seed 200, {digits.name})", 0.98, sizes.singles,
+             singles(200, sizes.singles)),
             (f"single-digit photos cropped to a square the digit fills, 10% margin, 600 px (generated, seed 600, "
-             f"{digits.name})", 0.98,
-             sizes.filled, filled),
+             f"{digits.name})", 0.98, sizes.filled, singles(600, sizes.filled, square)),
             (f"numbers cropped to their line (generated, seed 400, {digits.name})", 0.90, sizes.lines,
              lines(400, sizes.lines, LINE_MARGIN)),
             (f"numbers cropped close to their line, margin 0-5% of their height (generated, seed 402, {digits.name})",

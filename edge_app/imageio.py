@@ -1,7 +1,9 @@
 """Reading still images as the camera would have seen them: upright, opaque, 8-bit BGR.
 
 EXIF orientation is honoured (OpenCV's IMREAD_COLOR applies it); an image with an
-alpha channel is composited on white paper; 16-bit images are brought to 8 bits.
+alpha channel is composited on white paper; 16-bit images are brought to 8 bits; a
+halftone (a photo saved with a few colours and dithered: a GIF, a palette or 1-bit PNG)
+is smoothed back into tones, as its dots would otherwise be read as ink.
 """
 
 import os
@@ -13,6 +15,12 @@ import numpy as np
 MAX_PIXELS = 100_000_000  # a 10,000 x 10,000 image is the most we decode: 300 MB as BGR
 _ALPHA_FORMATS = (b"\x89PNG", b"RIFF", b"II*\x00", b"MM\x00*")  # PNG, WebP, TIFF may carry alpha
 
+
+HALFTONE_LEVELS = 64  # a halftone has at most this many grey levels ...
+HALFTONE_DOTS = 0.05  # ... and at least this share of its pixels differ from their 3x3 median ...
+HALFTONE_STEP = 16  # ... by this many grey levels (in photos and drawings up to 2.5%, in halftones 10-40%) ...
+HALFTONE_SIDE = 64  # ... and its shorter side has this many pixels: a small scan's edges are a large share
+HALFTONE_SIGMA = 1.0  # pixels: the blur that merges a halftone's dots into tones
 
 _REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
 
@@ -91,8 +99,23 @@ def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
         except ImageError:
             image = None  # IMREAD_COLOR below gives the verdict
         if image is not None and (image.ndim == 3 and image.shape[2] == 4 or image.dtype != np.uint8):
-            return _to_bgr8(image)
-    return _imdecode(data, cv2.IMREAD_COLOR)  # applies EXIF orientation
+            return smooth_halftone(_to_bgr8(image))
+    image = _imdecode(data, cv2.IMREAD_COLOR)  # applies EXIF orientation
+    return image if image_format(data) == "jpeg" else smooth_halftone(image)
+
+
+def smooth_halftone(image: np.ndarray) -> np.ndarray:
+    """A uint8 BGR image, blurred by HALFTONE_SIGMA when it is a halftone: few grey levels, and many pixels
+    off their neighbours' median (dots), which a photo (many levels) and a clean drawing (few dots) are not."""
+    if min(image.shape[:2]) < HALFTONE_SIDE:
+        return image
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    if np.count_nonzero(cv2.calcHist([grey], [0], None, [256], [0, 256])) > HALFTONE_LEVELS:
+        return image
+    dots = np.count_nonzero(cv2.absdiff(grey, cv2.medianBlur(grey, 3)) >= HALFTONE_STEP)
+    if dots < HALFTONE_DOTS * grey.size:
+        return image
+    return cv2.GaussianBlur(image, (0, 0), HALFTONE_SIGMA)
 
 
 def _imdecode(data: bytes, flags: int) -> np.ndarray:

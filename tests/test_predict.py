@@ -7,11 +7,11 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from conftest import ROOT, needs_model
+from conftest import INT8, ROOT, needs_model
 
-from edge_app.imageio import MAX_PIXELS, ImageError, decode_image, read_image
+from edge_app.imageio import HALFTONE_LEVELS, MAX_PIXELS, ImageError, decode_image, read_image, smooth_halftone
 from edge_app.predict import annotated_names
-from edge_app.scenes import SceneConfig, make_scene
+from edge_app.scenes import DigitSource, SceneConfig, make_scene, make_single_digit
 
 CLEAR = SceneConfig(touching=0.0)  # no touching digits: these tests check predict, not the pipeline's limits
 
@@ -40,6 +40,51 @@ def test_sixteen_bit_and_grey_images_become_bgr8():
 
 
 @pytest.mark.skipif(not EXIF_PHOTO.is_file(), reason="../shared/data/realdev is not here")
+def halftones(mode: str, count: int):
+    """Generated single-digit photos (stroke font) saved by Pillow as halftone PNGs: "1" bits or the
+    web "P"alette, both dithered by error diffusion. Yields (PNG bytes, expected digits)."""
+    image_module = pytest.importorskip("PIL.Image")
+    import io
+    rng = np.random.default_rng(5)
+    for _ in range(count):
+        scene = make_single_digit(rng, DigitSource())
+        buffer = io.BytesIO()
+        image_module.fromarray(scene.image[:, :, ::-1]).convert(mode).save(buffer, "PNG")
+        yield buffer.getvalue(), scene.texts
+
+
+@pytest.mark.parametrize("mode", ["1", "P"])
+def test_halftone_is_smoothed_back_into_tones(mode):
+    for data, _ in halftones(mode, 3):
+        raw = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        assert len(np.unique(raw)) <= HALFTONE_LEVELS  # the dots, before
+        image = decode_image(data)
+        assert image.shape == raw.shape and len(np.unique(image)) > HALFTONE_LEVELS
+
+
+@needs_model
+@pytest.mark.parametrize("mode", ["1", "P"])
+def test_halftone_photos_read_once_smoothed(mode):
+    from edge_app.classifier import Classifier
+    from edge_app.pipeline import read_frame
+    classifier = Classifier(INT8, num_threads=1)
+    raw_right = smoothed_right = 0
+    for data, expected in halftones(mode, 12):
+        raw = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        raw_right += [n.text for n in read_frame(raw, classifier)] == expected
+        smoothed_right += [n.text for n in read_frame(decode_image(data), classifier)] == expected
+    assert smoothed_right >= 11 and smoothed_right >= raw_right + 2
+
+
+def test_photos_and_clean_drawings_are_not_smoothed():
+    photo = make_single_digit(np.random.default_rng(5), DigitSource()).image
+    assert smooth_halftone(photo) is photo
+    drawing = np.full((200, 200, 3), 255, np.uint8)  # two levels, but solid strokes: no dots
+    cv2.putText(drawing, "7", (40, 170), cv2.FONT_HERSHEY_SIMPLEX, 6, (0, 0, 0), 12)
+    assert smooth_halftone(drawing) is drawing
+    assert (decode_image(encode(drawing)) == drawing).all()
+
+
 def test_exif_orientation_is_honoured():
     raw = cv2.imread(str(EXIF_PHOTO), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
     upright = read_image(EXIF_PHOTO)

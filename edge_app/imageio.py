@@ -98,8 +98,9 @@ def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
             image = _imdecode(data, cv2.IMREAD_UNCHANGED)
         except ImageError:
             image = None  # IMREAD_COLOR below gives the verdict
-        if image is not None and (image.ndim == 3 and image.shape[2] == 4 or image.dtype != np.uint8):
-            return smooth_halftone(_to_bgr8(image))
+        if image is not None and (image.ndim == 3 and image.shape[2] == 4 or image.dtype != np.uint8
+                                  or not _may_carry_orientation(data)):
+            return smooth_halftone(_to_bgr8(image))  # decoded once: nothing for IMREAD_COLOR to turn
     image = _imdecode(data, cv2.IMREAD_COLOR)  # applies EXIF orientation
     return image if image_format(data) == "jpeg" else smooth_halftone(image)
 
@@ -116,6 +117,13 @@ def smooth_halftone(image: np.ndarray) -> np.ndarray:
     if dots < HALFTONE_DOTS * grey.size:
         return image
     return cv2.GaussianBlur(image, (0, 0), HALFTONE_SIGMA)
+
+
+def _may_carry_orientation(data: bytes) -> bool:
+    """Whether a PNG, WebP or TIFF may hold an EXIF orientation, which IMREAD_COLOR applies and
+    IMREAD_UNCHANGED does not: a PNG's eXIf chunk, a WebP's EXIF chunk; a TIFF's tags always may."""
+    kind = image_format(data)
+    return kind == "tiff" or (kind == "png" and b"eXIf" in data) or (kind == "webp" and b"EXIF" in data)
 
 
 def _imdecode(data: bytes, flags: int) -> np.ndarray:

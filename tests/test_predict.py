@@ -85,6 +85,28 @@ def test_photos_and_clean_drawings_are_not_smoothed():
     assert (decode_image(encode(drawing)) == drawing).all()
 
 
+def with_exif_orientation(png: bytes, orientation: int) -> bytes:
+    """A PNG with an eXIf chunk holding only an EXIF orientation tag."""
+    import struct
+    import zlib
+    tiff = (b"II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHIHH", 0x0112, 3, 1, orientation, 0)
+            + struct.pack("<I", 0))
+    chunk = struct.pack(">I", len(tiff)) + b"eXIf" + tiff + struct.pack(">I", zlib.crc32(b"eXIf" + tiff))
+    at = png.index(b"IDAT") - 4
+    return png[:at] + chunk + png[at:]
+
+
+def test_png_is_decoded_as_imread_color_does_and_its_exif_orientation_honoured():
+    rng = np.random.default_rng(0)
+    for image in (rng.integers(0, 256, (30, 50, 3), dtype=np.uint8), rng.integers(0, 256, (30, 50), dtype=np.uint8)):
+        data = encode(image)
+        assert (decode_image(data) == cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)).all()
+    image = np.zeros((20, 40, 3), np.uint8)
+    image[:, :10] = 255  # a white band on the left ...
+    turned = decode_image(with_exif_orientation(encode(image), 6))  # 6: shown turned a quarter clockwise
+    assert turned.shape == (40, 20, 3) and (turned[:10] == 255).all() and (turned[10:] == 0).all()  # ... on top
+
+
 def test_exif_orientation_is_honoured():
     raw = cv2.imread(str(EXIF_PHOTO), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
     upright = read_image(EXIF_PHOTO)

@@ -39,7 +39,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     predict = commands.add_parser("predict", help="read the numbers in still images",
                                   description=predict_doc(), formatter_class=HelpFormatter)
-    predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files (JPEG, PNG, ...)")
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files (JPEG, PNG, ...) or folders of them")
     predict.add_argument("--json", action="store_true", help="one JSON object per image, in input order")
     predict.add_argument("--annotate", metavar="DIR", default=None, help="write annotated copies here")
     _add_model_options(predict)
@@ -234,6 +234,7 @@ def _classifier(args):
 
 
 def _predict(args) -> int:
+    from edge_app.imageio import image_paths
     from edge_app.pipeline import PipelineConfig
     from edge_app.predict import annotated_names, predict_file
     try:
@@ -247,13 +248,17 @@ def _predict(args) -> int:
         except OSError as error:
             return fail(PROG, f"cannot create {annotate}: {error.strerror or error}")
     config = PipelineConfig(min_confidence=args.min_confidence)
+    try:
+        paths = image_paths(args.images)
+    except OSError as error:
+        return fail(PROG, f"cannot list {error.filename}: {error.strerror or error}")
     failed = 0
-    for path, name in zip(args.images, annotated_names(args.images), strict=True):
+    for path, name in zip(paths, annotated_names(paths), strict=True):
         prediction = predict_file(path, classifier, config, annotate, name)
         failed += prediction.error is not None
         print(json.dumps(prediction.as_dict()) if args.json else prediction.summary(), flush=True)
     if failed:
-        print(f"{PROG}: {failed} of {len(args.images)} images could not be read", file=sys.stderr)
+        print(f"{PROG}: {failed} of {len(paths)} images could not be read", file=sys.stderr)
     return 1 if failed else 0
 
 

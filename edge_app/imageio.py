@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"}  # what a folder's images end in
 MAX_PIXELS = 100_000_000  # a 10,000 x 10,000 image is the most we decode: 300 MB as BGR
 _ALPHA_FORMATS = (b"\x89PNG", b"RIFF", b"II*\x00", b"MM\x00*")  # PNG, WebP, TIFF may carry alpha
 
@@ -68,6 +69,22 @@ def decode_picture(data: bytes, min_side: int | None = None, max_pixels: int = M
     return Picture(image, width, height)
 
 
+def is_image_name(path: str | os.PathLike) -> bool:
+    """Whether a file's name ends as an image's does (IMAGE_SUFFIXES, any case)."""
+    return os.path.splitext(path)[1].lower() in IMAGE_SUFFIXES
+
+
+def image_paths(paths: list[str]) -> list[str]:
+    """`paths` with each folder replaced by the images in it (sorted; not its subfolders). A folder
+    without images stays, for the reader to report."""
+    listed = []
+    for path in paths:
+        inside = sorted(os.path.join(path, name) for name in os.listdir(path)) if os.path.isdir(path) else []
+        images = [name for name in inside if is_image_name(name) and os.path.isfile(name)]
+        listed.extend(images or [path])
+    return listed
+
+
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """uint8 BGR (H, W, 3), upright. Raises ImageError with the reason."""
     return decode_image(_read_bytes(path))
@@ -80,7 +97,7 @@ def _read_bytes(path) -> bytes:
     except FileNotFoundError:
         raise ImageError("file not found") from None
     except IsADirectoryError:
-        raise ImageError("is a directory") from None
+        raise ImageError("is a folder, and holds no images") from None
     except OSError as error:
         raise ImageError(f"cannot read: {error.strerror or error}") from None
     return data

@@ -2,8 +2,9 @@
 
     python -m edge_app predict photo.jpg scan.png --json
     python -m edge_app predict sheets/*.jpg --annotate out/annotated
+    python -m edge_app predict photos/                  # the images in a folder, by name
 
-With --json, one line per input in input order, in the format the web API also uses:
+With --json, one line per image in input order (a folder's images by name), in the format the web API also uses:
 {"source": "photo.jpg", "width": W, "height": H, "numbers": [{"text": "1247673",
 "box": [x, y, w, h], "confidence": 0.97, "digits": [{"digit": 1, "confidence": 0.99,
 "box": [x, y, w, h]}, ...]}, ...], "error": null}

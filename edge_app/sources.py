@@ -21,10 +21,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edge_app.imageio import ImageError, read_image
+from edge_app.imageio import ImageError, is_image_name, read_image
 from edge_app.worker import JOIN_TIMEOUT, ThreadOwner
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 STREAM_PREFIXES = ("rtsp://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between reconnection attempts, then the last one repeats
 FRAME_TIMEOUT = 5.0  # seconds without a new frame before a live source counts as lost
@@ -362,13 +361,13 @@ def open_source(spec: str | None, seed: int = 0, mnist: str | None = None, log=p
         return LatestFrameReader(lambda: _opened(cv2.VideoCapture(spec)), spec, log)
     folder = os.path.isdir(spec)
     if folder or any(c in spec for c in "*?["):
-        paths = sorted(p for p in glob.glob(os.path.join(spec, "*") if folder else spec) if _is_image_name(p))
+        paths = sorted(p for p in glob.glob(os.path.join(spec, "*") if folder else spec) if is_image_name(p))
         if not paths:
             raise SourceError(f"no images in folder {spec}" if folder else f"no images match {spec}")
         return ImageSource(paths, log)
     if not os.path.exists(spec):
         raise SourceError(f"source not found: {spec}")
-    if _is_image_name(spec):
+    if is_image_name(spec):
         return ImageSource([spec], log)
     return VideoSource(spec)
 
@@ -382,7 +381,3 @@ def _opened(capture):
         return capture
     capture.release()
     return None
-
-
-def _is_image_name(path: str) -> bool:
-    return os.path.splitext(path)[1].lower() in IMAGE_SUFFIXES

@@ -144,8 +144,24 @@ def test_decompression_bomb_is_refused_from_its_header():
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(ImageError, match="not found"):
         read_image(tmp_path / "absent.jpg")
-    with pytest.raises(ImageError, match="directory"):
+    with pytest.raises(ImageError, match="is a folder"):
         read_image(tmp_path)
+
+
+def test_predict_reads_the_images_in_a_folder_in_name_order(tmp_path):
+    rng = np.random.default_rng(3)
+    folder = tmp_path / "photos"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("b.png", "a.jpg", "sub/c.png"):
+        cv2.imwrite(str(folder / name), make_scene(rng, texts=["7"]).image)
+    (folder / "notes.txt").write_text("not an image")
+    (tmp_path / "empty").mkdir()
+    result = run_predict(str(folder), str(tmp_path / "empty"), "--json")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["source"] for line in lines] == [str(folder / "a.jpg"), str(folder / "b.png"), str(tmp_path / "empty")]
+    assert lines[0]["error"] is None and lines[1]["error"] is None and lines[0]["width"] == 640
+    assert lines[2]["error"] == "is a folder, and holds no images" and result.returncode == 1
+    assert "1 of 3 images could not be read" in result.stderr
 
 
 def test_annotated_names_are_distinct():

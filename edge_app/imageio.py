@@ -74,14 +74,18 @@ def is_image_name(path: str | os.PathLike) -> bool:
     return os.path.splitext(path)[1].lower() in IMAGE_SUFFIXES
 
 
+def folder_images(folder: str) -> list[str]:
+    """The image files in a folder, by name: not its subfolders, nor hidden files (as a glob's "*")."""
+    paths = (os.path.join(folder, name) for name in sorted(os.listdir(folder)) if not name.startswith("."))
+    return [path for path in paths if is_image_name(path) and os.path.isfile(path)]
+
+
 def image_paths(paths: list[str]) -> list[str]:
-    """`paths` with each folder replaced by the images in it (sorted; not its subfolders). A folder
-    without images stays, for the reader to report."""
+    """`paths` with each folder replaced by its images (folder_images); a folder without images stays,
+    for the reader to report."""
     listed = []
     for path in paths:
-        inside = sorted(os.path.join(path, name) for name in os.listdir(path)) if os.path.isdir(path) else []
-        images = [name for name in inside if is_image_name(name) and os.path.isfile(name)]
-        listed.extend(images or [path])
+        listed.extend((folder_images(path) if os.path.isdir(path) else None) or [path])
     return listed
 
 

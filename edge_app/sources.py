@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edge_app.imageio import ImageError, is_image_name, read_image
+from edge_app.imageio import ImageError, folder_images, is_image_name, read_image
 from edge_app.worker import JOIN_TIMEOUT, ThreadOwner
 
 STREAM_PREFIXES = ("rtsp://", "rtmp://", "http://", "https://", "udp://", "tcp://")
@@ -361,7 +361,7 @@ def open_source(spec: str | None, seed: int = 0, mnist: str | None = None, log=p
         return LatestFrameReader(lambda: _opened(cv2.VideoCapture(spec)), spec, log)
     folder = os.path.isdir(spec)
     if folder or any(c in spec for c in "*?["):
-        paths = sorted(p for p in glob.glob(os.path.join(spec, "*") if folder else spec) if is_image_name(p))
+        paths = folder_images(spec) if folder else sorted(p for p in glob.glob(spec) if is_image_name(p))
         if not paths:
             raise SourceError(f"no images in folder {spec}" if folder else f"no images match {spec}")
         return ImageSource(paths, log)

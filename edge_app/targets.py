@@ -152,6 +152,7 @@ def crop_to_ink(digit: np.ndarray) -> np.ndarray:
     rows, cols = np.nonzero(digit > 30)
     return digit[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
 
+
 def realdev_sets(folder: Path) -> list[Set]:
     """realdev's single-digit photos, lines and sheets (its README describes the layout)."""
     singles = _rows(folder / "photos_single" / "labels.csv")

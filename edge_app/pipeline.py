@@ -353,11 +353,18 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), lo
     long stem, which would be erased as one. `pad`: pixels of paper added all round the
     frame (read_frame's second reading of a crop), left out of the frame a rule must span.
     """
+    return _without_rules(flat, config, low, pad)[0]
+
+
+def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
+                   pad: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """remove_rules, and where the rules run (True on them, through the strokes crossing them; None: nowhere)."""
     if config.rule_length is None:
-        return flat
+        return flat, None
     if low is None:
         low, _ = _ink_levels(255 - flat, config)
     half = _darkest_of_2x2(flat)
+    lines = None
     widest = max(config.rule_min_width, int(np.ceil(config.rule_width * max(half.shape))))  # pixels at half size
     length = config.rule_length * max(half.shape)  # alone, never the height of a strip: a digit spans that
     for axis in (0, 1):  # horizontal rules, then vertical ones on the transposed page
@@ -382,6 +389,8 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), lo
         page = flat if axis == 0 else np.ascontiguousarray(flat.T)  # OpenCV, below, would copy it anyway
         on_rule = cv2.resize(on_rule.astype(np.uint8), (page.shape[1], page.shape[0]),
                              interpolation=cv2.INTER_NEAREST).astype(bool)
+        here = on_rule if axis == 0 else on_rule.T
+        lines = here if lines is None else lines | here
         reach = 2 * widest + 2  # full-size pixels past the rule on either side
         above = np.vstack([np.full((reach, page.shape[1]), 255, np.uint8), page[:-reach]])
         below = np.vstack([page[reach:], np.full((reach, page.shape[1]), 255, np.uint8)])
@@ -391,7 +400,7 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), lo
         flat = cleaned if axis == 0 else np.ascontiguousarray(cleaned.T)
         if axis == 0:
             half = _darkest_of_2x2(flat)
-    return flat
+    return flat, lines
 
 
 def _rule_only(page: np.ndarray, on_rule: np.ndarray, above: np.ndarray, below: np.ndarray, low: float,
@@ -961,7 +970,7 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     smooth, sharp, wide = paper_estimate(grey, config)
     divided = divide_paper(grey, smooth)
     levels = _ink_levels(255 - divided, config)  # measured once: rules are rarely found, and the page stays as it is
-    flat = remove_rules(divided, config, levels[0], pad)
+    flat, lines = _without_rules(divided, config, levels[0], pad)
     labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide),
                                      levels if flat is divided else None)
     inside, cut = [], []  # pieces clear of the frame's border, and pieces it cuts
@@ -969,9 +978,9 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)
     ruled = None if flat is divided else flat > divided
     framed = drop_frames(labels, inside, config)
-    blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config)
+    blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config, lines)
     blobs = drop_non_digits(blobs, grey.shape, areas, config)
-    blobs = drop_specks(drop_shadows(grey, labels, blobs, ruled, config), config)
+    blobs = drop_specks(drop_shadows(grey, labels, blobs, ruled, config, lines), config)
     blobs = drop_textured(flat, labels, blobs, config)
     return Found(flat, labels, areas, blobs, cut)
 
@@ -1018,7 +1027,7 @@ def drop_textured(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob],
 
 
 def drop_shadows(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob], ruled: np.ndarray | None = None,
-                 config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+                 config: PipelineConfig = PipelineConfig(), lines: np.ndarray | None = None) -> list[Blob]:
     """Drop the tips of shadows: blobs whose dark pixels run on, as dark, into the paper round them.
 
     Dividing out the paper takes a shadow for paper where it is wider than the closing's
@@ -1028,16 +1037,21 @@ def drop_shadows(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob], ruled:
     tip when the pixels near it as dark as its dark ink (`shadow_level` percentile),
     joined to that ink and found no ink themselves, cover `shadow_reach` of its area or
     more, and it holds nothing much darker than them (`shadow_core`): a digit written
-    where a shadow's halo joins it keeps its strokes. Printed rules (`ruled`, True on
-    them) are left out of that paper: a grey rule is darker than pencil.
+    where a shadow's halo joins it keeps its strokes. Printed rules (`ruled`, True where
+    they were taken out) are left out of that paper, as a grey rule is darker than pencil,
+    but join it: the rules of a squared page cut a shadow into cells. Where the rules run
+    (`lines`, through the strokes crossing them) is left out of the blob's ink, which both
+    levels are read from: a rule crossing a shadow's tip is darker than the tip.
     """
     if config.shadow_reach is None:
         return blobs
-    return [blob for blob in blobs if not _shadow_tip(grey, labels, blob, ruled, config.shadow_reach, None, config)]
+    return [blob for blob in blobs
+            if not _shadow_tip(grey, labels, blob, (ruled, lines), config.shadow_reach, None, config)]
 
 
 def drop_shadow_pieces(grey: np.ndarray, labels: np.ndarray, pieces: list[Blob], blobs: list[Blob],
-                       ruled: np.ndarray | None = None, config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+                       ruled: np.ndarray | None = None, config: PipelineConfig = PipelineConfig(),
+                       lines: np.ndarray | None = None) -> list[Blob]:
     """Take the tips of shadows out of the blobs join_pieces made from `pieces`, and join the rest again.
 
     A long shadow's tip ending just below a line of digits is joined to them, and the
@@ -1054,14 +1068,16 @@ def drop_shadow_pieces(grey: np.ndarray, labels: np.ndarray, pieces: list[Blob],
     for blob in blobs:
         members = [by_label[label] for label in blob.labels] if len(blob.labels) > 1 else []
         rest = [piece for piece in members
-                if not _shadow_tip(grey, labels, piece, ruled, config.shadow_piece_reach, blob.box, config)]
+                if not _shadow_tip(grey, labels, piece, (ruled, lines), config.shadow_piece_reach, blob.box, config)]
         kept.extend(join_pieces(rest, config) if len(rest) < len(members) else [blob])
     return kept
 
 
-def _shadow_tip(grey: np.ndarray, labels: np.ndarray, blob: Blob, ruled: np.ndarray | None, reach: float,
+def _shadow_tip(grey: np.ndarray, labels: np.ndarray, blob: Blob, rules, reach: float,
                 outside, config: PipelineConfig) -> bool:
-    """drop_shadows' test of one blob; with `outside`, a box, only the paper outside it counts towards `reach`."""
+    """drop_shadows' test of one blob; `rules`: (ruled, lines) as drop_shadows takes them; with `outside`,
+    a box, only the paper outside it counts towards `reach`."""
+    ruled, lines = rules
     x, y, w, h = blob.box
     side = int(config.shadow_window * max(w, h))
     x0, y0 = max(0, x - side), max(0, y - side)
@@ -1069,21 +1085,26 @@ def _shadow_tip(grey: np.ndarray, labels: np.ndarray, blob: Blob, ruled: np.ndar
     window = labels[y0:y1, x0:x1]
     mask = _blob_mask(labels, blob, (x0, y0, x1 - x0, y1 - y0))
     patch = grey[y0:y1, x0:x1]
-    ink = patch[mask]
+    ink = patch[mask & ~lines[y0:y1, x0:x1]] if lines is not None else patch[mask]
+    if ink.size == 0:  # all of it on rules
+        ink = patch[mask]
     rank = int(config.shadow_level / 100 * (ink.size - 1))
     dark = patch <= min(math.floor((1 + config.shadow_slack) * np.partition(ink, rank)[rank]), 255)  # as integers
     paper = dark & (window == 0)
+    bridges = mask & dark  # what joins the paper to the blob's ink: that ink, and the rules taken out
     if ruled is not None:
-        paper &= ~ruled[y0:y1, x0:x1]
+        erased = ruled[y0:y1, x0:x1]
+        paper &= ~erased
+        bridges |= erased & dark
     counted = None  # every pixel of the paper, or only those outside the box `outside`
     if outside is not None:
         ox, oy, ow, oh = outside
         counted = np.ones_like(paper)
         counted[max(0, oy - y0):max(0, oy + oh - y0), max(0, ox - x0):max(0, ox + ow - x0)] = False
-    least = reach * ink.size
+    least = reach * np.count_nonzero(mask)
     if _count(paper, counted) < least:  # it cannot reach that far: most blobs stop here
         return False
-    count, joined = cv2.connectedComponents((paper | mask & dark).astype(np.uint8), connectivity=8)
+    count, joined = cv2.connectedComponents((paper | bridges).astype(np.uint8), connectivity=8)
     reached = np.zeros(count, bool)  # the components holding dark ink of the blob
     reached[joined[mask & dark]] = True
     paper &= reached[joined]

@@ -637,6 +637,24 @@ def test_drop_shadows_takes_out_a_shadows_tip_but_not_strokes_in_or_beside_the_s
     assert find_blobs(grey, PipelineConfig(shadow_core=0.0)).blobs == []
 
 
+def test_drop_shadows_takes_out_a_shadows_tip_on_squared_paper_whose_lines_cross_it():
+    # Grey lines 24 pixels apart, a little tilted: inside the shadow they are darker than its tip, and
+    # taken out they cut the shadowed paper into cells. Read off the rules, the tip is one all the same.
+    lines = np.ones((480, 640), np.float32)
+    for at in range(12, 640, 24):
+        cv2.line(lines, (at, 0), (at + 8, 479), 0.7, 2)
+        cv2.line(lines, (0, at), (639, at + 6), 0.7, 2)
+    grey = np.clip(shadow_scene().astype(np.float32) * lines, 0, 255).astype(np.uint8)
+    found = find_blobs(grey, PipelineConfig(shadow_reach=None))
+    tips = [b for b in found.blobs if b.box[0] < 100 and b.box[1] < 60]
+    assert len(tips) == 1 and tips[0].box[3] > 100
+    kept = find_blobs(grey).blobs
+    assert not any(b.box[0] < 100 and b.box[1] < 60 for b in kept)
+    strokes = [b.box for b in found.blobs if b not in tips]
+    assert len(strokes) >= 4 and all(box in [b.box for b in kept] for box in strokes)  # pencil and pen stay
+    assert tips[0] in drop_shadows(grey, found.labels, found.blobs)  # judged with the rules in its ink, it stays
+
+
 def test_drop_shadow_pieces_takes_a_shadows_tip_out_of_the_digit_it_was_joined_to():
     # A pen stroke ending 14 pixels above the tip: join_pieces joins the two into one tall blob, which is
     # no tip (the pen is darker than the shadow), and beside which a shorter stroke elsewhere is a speck.
@@ -962,10 +980,12 @@ def test_shadowed_cells_of_a_squared_page_are_not_filled_as_marker_strokes(class
     rng = np.random.default_rng(22)
     singles = [make_single_digit(rng, digits, config=SceneConfig(rules=1.0)) for _ in range(60)]
 
-    right = _read_exactly(classifier, singles)
-    # The shipped model: 55 of 60, 51 with every enclosed region filled (the same with OpenCV 4.14).
-    assert right >= 49
-    assert right >= _read_exactly(classifier, singles, PipelineConfig(stroke_inside=None)) + 2
+    assert _read_exactly(classifier, singles) >= 52  # the shipped model: 58 of 60
+    # Most of those cells are dropped as a shadow's tip too, now that its rules are read through
+    # (drop_shadows); without that test, 57 read right and 53 with every enclosed region filled.
+    tips_kept = PipelineConfig(shadow_reach=None)
+    assert _read_exactly(classifier, singles, tips_kept) >= _read_exactly(
+        classifier, singles, dataclasses.replace(tips_kept, stroke_inside=None)) + 2
 
 
 @needs_model

@@ -1046,7 +1046,7 @@ def drop_shadows(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob], ruled:
     if config.shadow_reach is None:
         return blobs
     return [blob for blob in blobs
-            if not _shadow_tip(grey, labels, blob, (ruled, lines), config.shadow_reach, None, config)]
+            if not _shadow_tip(grey, labels, blob, ruled, lines, config.shadow_reach, None, config)]
 
 
 def drop_shadow_pieces(grey: np.ndarray, labels: np.ndarray, pieces: list[Blob], blobs: list[Blob],
@@ -1068,16 +1068,14 @@ def drop_shadow_pieces(grey: np.ndarray, labels: np.ndarray, pieces: list[Blob],
     for blob in blobs:
         members = [by_label[label] for label in blob.labels] if len(blob.labels) > 1 else []
         rest = [piece for piece in members
-                if not _shadow_tip(grey, labels, piece, (ruled, lines), config.shadow_piece_reach, blob.box, config)]
+                if not _shadow_tip(grey, labels, piece, ruled, lines, config.shadow_piece_reach, blob.box, config)]
         kept.extend(join_pieces(rest, config) if len(rest) < len(members) else [blob])
     return kept
 
 
-def _shadow_tip(grey: np.ndarray, labels: np.ndarray, blob: Blob, rules, reach: float,
-                outside, config: PipelineConfig) -> bool:
-    """drop_shadows' test of one blob; `rules`: (ruled, lines) as drop_shadows takes them; with `outside`,
-    a box, only the paper outside it counts towards `reach`."""
-    ruled, lines = rules
+def _shadow_tip(grey: np.ndarray, labels: np.ndarray, blob: Blob, ruled: np.ndarray | None,
+                lines: np.ndarray | None, reach: float, outside, config: PipelineConfig) -> bool:
+    """drop_shadows' test of one blob; with `outside`, a box, only the paper outside it counts towards `reach`."""
     x, y, w, h = blob.box
     side = int(config.shadow_window * max(w, h))
     x0, y0 = max(0, x - side), max(0, y - side)

@@ -78,6 +78,10 @@ class PipelineConfig:
     thick_darker: float = 0.2
     thick_share: float = 0.02  # ... covers this share of the frame, seen at THICK_SIDE pixels (after one
     thick_sure_share: float = 0.08  # sure number, this share: most single-digit photos read as one)
+    # A larger frame about as wide as tall whose paper is as even as a scan's (_flat_paper: this share of its
+    # pixels at one grey level; None: never) is read with the small kernel too: with no light to follow, the
+    # camera's kernel only loses strokes a tenth of the frame wide, as a scan's digit filling it has.
+    flat_paper: float | None = 0.3
     fill_strokes: bool = True  # see _under_strokes
     stroke_inside: float | None = 8.0  # grey levels: an enclosed region is filled only when at most this much
     # lighter than the ink round it, a stroke's inside, not a grid's cell (_stroke_insides; None: every one)
@@ -841,6 +845,9 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC)
         if config.small_kernel is not None and max(grey.shape) < config.small_aspect * min(grey.shape):
             config = replace(config, background_kernel=max(config.background_kernel, config.small_kernel))
+    elif (config.flat_paper is not None and config.small_kernel is not None
+          and max(grey.shape) < config.small_aspect * min(grey.shape) and _flat_paper(grey, config)):
+        config = replace(config, background_kernel=max(config.background_kernel, config.small_kernel))
     strip = grey.shape[1] >= config.strip_aspect * grey.shape[0]  # a number's line, cropped
     digits = _read_grey(grey, classifier, config, small, strip, cache)
     if digits is None:
@@ -889,6 +896,16 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     if sure and w * h < config.filled_larger * numbers[0].box[2] * numbers[0].box[3]:
         return digits
     return [Digit(found.digit, found.confidence, (x, y, w, h))]
+
+
+def _flat_paper(grey: np.ndarray, config: PipelineConfig) -> bool:
+    """Whether the paper is as even as a scan's or a drawing's: one grey level holds `flat_paper` of the frame's
+    pixels or more. A camera's grain and light spread even paper over many levels (at most a quarter of the
+    pixels at one level in 220 generated photos); paper overexposed to white is flat too. Every pixel of a
+    grid about THICK_SIDE wide is counted, unaveraged, which keeps the grain and costs little."""
+    step = max(1, max(grey.shape) // THICK_SIDE)
+    sample = grey[::step, ::step]
+    return np.bincount(sample.ravel(), minlength=256).max() >= config.flat_paper * sample.size
 
 
 def _thick_ink(grey: np.ndarray, config: PipelineConfig, share: float) -> bool:

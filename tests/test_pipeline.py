@@ -18,6 +18,7 @@ from edge_app.pipeline import (
     _add_paper,
     _cut_in_row,
     _darker,
+    _flat_paper,
     _on_step,
     _predict,
     _rules,
@@ -1259,6 +1260,30 @@ def test_small_scans_enlarged_in_blocks_are_read_as_tight_crops(classifier, mnis
     right = _scans_read_exactly(classifier, scans, y_test[:100])
     solid = _scans_read_exactly(classifier, scans, y_test[:100], PipelineConfig(max_stroke_fill=0.5))
     assert right >= 99 and right >= solid + 2, (right, solid)  # 100 and 97
+
+
+@needs_model
+def test_large_scans_filling_the_frame_are_read_with_the_small_kernel(classifier, mnist):
+    """A 16x16 scan enlarged smoothly to 300 px is no small image, but its strokes are a tenth of the frame
+    wide, wider than the camera's kernel: on paper as even as a scan's (flat_paper) the small kernel holds
+    them, as it does in the same scan shown at 255 px."""
+    (_, _), (x_test, y_test) = mnist
+    scans = [cv2.resize(small_scan(image, enlarge=1), (300, 300), interpolation=cv2.INTER_LINEAR)
+             for image in x_test[:60]]
+    right = _scans_read_exactly(classifier, scans, y_test[:60])
+    camera_kernel = _scans_read_exactly(classifier, scans, y_test[:60], PipelineConfig(flat_paper=None))
+    assert right >= 57 and right >= camera_kernel + 3, (right, camera_kernel)  # 60 and 54
+
+
+def test_flat_paper_is_a_scan_s_even_paper_not_a_photo_s():
+    config = PipelineConfig()
+    scan = np.full((300, 300), 255, np.uint8)
+    cv2.putText(scan, "8", (40, 270), cv2.FONT_HERSHEY_SIMPLEX, 10, 0, 30)
+    assert _flat_paper(scan, config)
+    assert not _flat_paper(shadow_scene(STROKES), config)  # lit unevenly, with grain
+    grain = np.random.default_rng(0).normal(0, 3, scan.shape)
+    assert not _flat_paper(np.clip(scan * 0.8 + grain, 0, 255).astype(np.uint8), config)  # over many levels
+    assert _flat_paper(np.clip(scan + grain, 0, 255).astype(np.uint8), config)  # paper overexposed to white
 
 
 def coarse_scan(image: np.ndarray, side: int) -> np.ndarray:

@@ -39,7 +39,6 @@ def test_sixteen_bit_and_grey_images_become_bgr8():
     assert decode_image(encode(np.full((5, 6), 7, np.uint8))).shape == (5, 6, 3)
 
 
-@pytest.mark.skipif(not EXIF_PHOTO.is_file(), reason="../shared/data/realdev is not here")
 def halftones(mode: str, count: int):
     """Generated single-digit photos (stroke font) saved by Pillow as halftone PNGs: "1" bits or the
     web "P"alette, both dithered by error diffusion. Yields (PNG bytes, expected digits)."""
@@ -107,6 +106,7 @@ def test_png_is_decoded_as_imread_color_does_and_its_exif_orientation_honoured()
     assert turned.shape == (40, 20, 3) and (turned[:10] == 255).all() and (turned[10:] == 0).all()  # ... on top
 
 
+@pytest.mark.skipif(not EXIF_PHOTO.is_file(), reason="../shared/data/realdev is not here")
 def test_exif_orientation_is_honoured():
     raw = cv2.imread(str(EXIF_PHOTO), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
     upright = read_image(EXIF_PHOTO)

@@ -843,10 +843,9 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         scale = config.min_side / max(grey.shape)
         size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC)
-        if config.small_kernel is not None and max(grey.shape) < config.small_aspect * min(grey.shape):
-            config = replace(config, background_kernel=max(config.background_kernel, config.small_kernel))
-    elif (config.flat_paper is not None and config.small_kernel is not None
-          and max(grey.shape) < config.small_aspect * min(grey.shape) and _flat_paper(grey, config)):
+    squarish = max(grey.shape) < config.small_aspect * min(grey.shape)  # one digit may fill it
+    if config.small_kernel is not None and squarish and (
+            small or (config.flat_paper is not None and _flat_paper(grey, config))):
         config = replace(config, background_kernel=max(config.background_kernel, config.small_kernel))
     strip = grey.shape[1] >= config.strip_aspect * grey.shape[0]  # a number's line, cropped
     digits = _read_grey(grey, classifier, config, small, strip, cache)
@@ -858,7 +857,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         padded = _add_paper(grey, pad, config.pad_edge and strip, config)
         digits = [Digit(d.digit, d.confidence, (d.box[0] - pad, d.box[1] - pad, d.box[2], d.box[3]))
                   for d in _read_grey(padded, classifier, config, pad=pad) or []]
-    if not small and max(grey.shape) < config.small_aspect * min(grey.shape):
+    if not small and squarish:
         digits = _filled_frame(grey, digits, classifier, config)
     to_frame = 1.0 / scale
     digits = [Digit(d.digit, d.confidence, _clip_box(_scale_box(d.box, to_frame, offset), frame.shape, offset))

@@ -189,6 +189,7 @@ def _add_bench_parser(commands) -> None:
 
 def _add_targets_parser(commands) -> None:
     from edge_app import targets
+    from edge_app.usps import USPS_ENV as usps_env
     full, quick = targets.Sizes(), targets.QUICK
     parser = commands.add_parser("targets", help="measure the accuracy targets: single digits, lines, sheets, scans",
                                  description=targets.__doc__, formatter_class=HelpFormatter)
@@ -206,6 +207,9 @@ def _add_targets_parser(commands) -> None:
     parser.add_argument("--mnist", default=None,
                         help="MNIST for the digits drawn and the scans (default: $MNIST_PATH, then Keras's "
                              "cache; without it the stroke font draws and the scans are skipped)")
+    parser.add_argument("--usps", metavar="FILE", default=None,
+                        help="also read real USPS scans from this file: zip.test or zip.train (gzipped or not) or "
+                             f"usps_all.mat (default: ${usps_env}, else they are left out)")
     parser.add_argument("--json", action="store_true", help="one JSON object per set instead of the table")
     _add_model_options(parser)
 
@@ -321,13 +325,15 @@ def _bench(args) -> int:
 def _targets(args) -> int:
     from edge_app import targets
     from edge_app.pipeline import PipelineConfig
+    from edge_app.usps import USPS_ENV
     try:
         classifier = _classifier(args)
     except ModelError as error:
         return fail(PROG, str(error))
     realdev = args.realdev or os.environ.get(targets.REALDEV_ENV)
+    usps = args.usps or os.environ.get(USPS_ENV)
     config = PipelineConfig(min_confidence=args.min_confidence)
     return targets.run(classifier, targets.QUICK if args.quick else targets.Sizes(), args.mnist,
                        Path(realdev) if realdev else None, args.json, config,
                        log=lambda line: print(f"{PROG} targets: {line}", file=sys.stderr, flush=True),
-                       changes=args.changes)
+                       changes=args.changes, usps=Path(usps) if usps else None)

@@ -5,7 +5,16 @@ import sys
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Shows defaults, and keeps the description's line breaks (it holds examples)."""
+    """Shows defaults, and keeps the description's line breaks (it holds examples).
+
+    A default of None or False (an option left out, a flag not given) is not shown: the help
+    says in words what happens then, and "(default: None)" would only contradict it.
+    """
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
 
 
 class ArgumentParser(argparse.ArgumentParser):

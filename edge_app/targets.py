@@ -1,12 +1,13 @@
 """The accuracy targets, measured: generated photos of single digits (and cropped to a square the digit
 fills), numbers cropped to their line (with paper round them, and close: their digits touching the edges)
 and whole sheets, MNIST digits as scans (28x28, and 16x16 enlarged in blocks), and real photos (realdev)
-when given.
+and real scans of another collection (USPS) when given.
 
     python -m edge_app targets                          # the shipped int8 model: a Markdown table
     python -m edge_app targets --quick                  # at most 40 items a set: under 30 s
     python -m edge_app targets --realdev ../shared/data/realdev --json
     python -m edge_app targets --realdev ../shared/data/realdev --changes  # also under camera-like changes
+    python -m edge_app targets --usps zip.test.gz         # also USPS's postal-code scans (edge_app.usps)
 
 Device side only. The generated sets come from the demo's generator with fixed seeds, so
 a run measures the same images every time; drawn with MNIST test digits when MNIST is
@@ -39,6 +40,7 @@ from edge_app.scenes import (
     make_scene,
     make_single_digit,
 )
+from edge_app.usps import UspsError, load_usps
 
 REALDEV_ENV = "REALDEV_PATH"  # where realdev is when --realdev is not given
 
@@ -133,10 +135,28 @@ def scan_sets(images: np.ndarray, labels: np.ndarray) -> list[Set]:
              scans(small_scan))]
 
 
+def usps_sets(images: np.ndarray, labels: np.ndarray, count: int) -> list[Set]:
+    """Real USPS scans (edge_app.usps), `count` of them spread evenly over the file (it may be sorted by
+    class): dark on white at their 16x16, and enlarged 4 times in blocks as an image viewer shows them."""
+    chosen = np.linspace(0, len(images) - 1, min(count, len(images))).round().astype(int)
+    images, labels = images[chosen], labels[chosen]
+
+    def scans(make):
+        def items():
+            for image, label in zip(images, labels, strict=True):
+                yield make(255 - image), [str(int(label))], True
+        return items
+    which = f"{len(chosen):,} spread over the file"
+    return [(f"USPS scans of postal codes, 16x16 ({which})", 0.98, len(chosen), scans(lambda image: image)),
+            (f"USPS scans enlarged 4 times in blocks ({which})", 0.98, len(chosen),
+             scans(lambda image: cv2.resize(image, None, fx=4, fy=4, interpolation=cv2.INTER_NEAREST)))]
+
+
 def small_scan(digit: np.ndarray, side: int = 16, enlarge: int = 4) -> np.ndarray:
-    """An MNIST digit (white on black) as a collection of smaller scans holds its digits (USPS: 16x16,
-    the ink filling the field's longer side), shown `enlarge` times larger in square blocks, as an
-    image viewer enlarges it: dark on white, strokes as thick as a tenth of the image."""
+    """An MNIST digit (white on black) as a collection of smaller scans might hold it (16x16, the ink
+    filling the field's longer side; USPS instead stretches its digits to fill both), shown `enlarge`
+    times larger in square blocks, as an image viewer enlarges it: dark on white, strokes as thick as
+    a tenth of the image."""
     ink = crop_to_ink(digit)
     scale = side / max(ink.shape)
     ink = cv2.resize(ink, (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale))),
@@ -229,9 +249,9 @@ def markdown(outcomes: list[Outcome]) -> str:
 
 
 def run(classifier, sizes: Sizes, mnist: str | None, realdev: Path | None, as_json: bool,
-        config: PipelineConfig, log, changes: bool = False) -> int:
+        config: PipelineConfig, log, changes: bool = False, usps: Path | None = None) -> int:
     """The targets command once the model is loaded: 0, or 2 when realdev is not where it was said to be
-    (or not said, with `changes`)."""
+    (or not said, with `changes`), or `usps` is not a USPS file."""
     sets = []
     if changes and realdev is None:
         log(f"error: --changes reads realdev's photos changed: give --realdev DIR or ${REALDEV_ENV}")
@@ -242,6 +262,12 @@ def run(classifier, sizes: Sizes, mnist: str | None, realdev: Path | None, as_js
             return 2
         real = realdev_sets(realdev)
         sets += real + (changed_sets(real) if changes else [])
+    if usps is not None:
+        try:
+            sets += usps_sets(*load_usps(usps), sizes.scans)
+        except UspsError as error:
+            log(f"error: {error}")
+            return 2
     scans, digits = load_test_digits(mnist, sizes.scans, log)
     sets += generated_sets(digits, sizes)
     if scans is not None:

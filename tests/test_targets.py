@@ -149,6 +149,13 @@ def test_help_names_every_camera_like_change():
     assert all(name in flat for name in CHANGES)  # "dim (40% light)" too: argparse formats help with %
 
 
+def test_help_shows_the_defaults_that_are_values_not_none_or_false():
+    flat = " ".join(run_targets("--help").stdout.split())
+    assert "(default: 0.45)" in flat  # --min-confidence
+    assert "(default: None)" not in flat and "(default: False)" not in flat  # --usps, --json: said in words
+    assert "(default: $USPS_PATH, else they are left out)" in flat
+
+
 def test_the_command_fails_in_one_line_on_a_missing_realdev_or_a_bad_model(tmp_path):
     result = run_targets("--quick", "--realdev", str(tmp_path))
     assert result.returncode == 2 and "no realdev at" in result.stderr and "Traceback" not in result.stderr

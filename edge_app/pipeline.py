@@ -676,6 +676,9 @@ def _deviation_counts(counts: np.ndarray, centre: int) -> np.ndarray:
     return deviations
 
 
+_JOIN_ROWS = 256  # join_pieces() compares this many pieces with all the others at once
+
+
 def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:
     """Join the pieces of one broken digit: stacked pieces that nearly touch, or a small piece touching a big one.
 
@@ -694,16 +697,11 @@ def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -
             i = parent[i]
         return i
 
-    for i in range(len(pieces)):
-        for j in range(i + 1, len(pieces)):
-            if _stacked(pieces[i].box, pieces[j].box, config):
-                parent[root(j)] = root(i)
-    # A small piece (a flag, a bar, half an open 4) joins the one bigger piece it overlaps most.
-    for i, piece in enumerate(pieces):
-        partners = [(_x_overlap(piece.box, other.box), j) for j, other in enumerate(pieces)
-                    if j != i and _small_touching(piece.box, other.box, config)]
-        if partners:
-            parent[root(max(partners)[1])] = root(i)
+    stacked, partners = _join_pairs(np.array([piece.box for piece in pieces], np.int64).reshape(-1, 4), config)
+    for i, j in stacked:
+        parent[root(j)] = root(i)
+    for i, j in partners:
+        parent[root(j)] = root(i)
     groups: dict[int, list[Blob]] = {}
     for i, piece in enumerate(pieces):
         groups.setdefault(root(i), []).append(piece)
@@ -743,8 +741,12 @@ def drop_frames(labels: np.ndarray, pieces: list[Blob], config: PipelineConfig =
     empty corner is outside its hull.
     """
     kept = []
+    # Only a piece at least min_digit_height tall can be held, and only one taller still can hold it:
+    # a grainy frame's thousands of specks are neither, and are not compared pair by pair.
+    held = [piece.box for piece in pieces if piece.box[3] >= config.min_digit_height]
     for piece in pieces:
-        inner = [other.box for other in pieces if _around(piece.box, other.box, config)]
+        can_hold = config.frame_max_inner * piece.box[3] >= config.min_digit_height
+        inner = [box for box in held if _around(piece.box, box, config)] if can_hold else []
         if not (inner and _frames(_blob_mask(labels, piece, piece.box), piece.box, inner, config)):
             kept.append(piece)
     return kept
@@ -1341,25 +1343,40 @@ def _line_overlap(near: list[Digit], digit: Digit, slope: float, config: Pipelin
     return overlap / digit.box[3]
 
 
-def _small_touching(small, big, config: PipelineConfig) -> bool:
-    """`small` is much shorter than `big` and their boxes touch (within a margin)."""
-    if small[3] >= config.join_small * big[3]:
-        return False
-    margin = config.join_touch * big[3]
-    return (small[0] <= big[0] + big[2] + margin and big[0] - margin <= small[0] + small[2]
-            and small[1] <= big[1] + big[3] + margin and big[1] - margin <= small[1] + small[3])
+def _join_pairs(boxes: np.ndarray, config: PipelineConfig) -> tuple[list, list]:
+    """The pairs of pieces (their boxes, n x 4) that join_pieces() joins, as (i, j) index pairs:
 
+    - stacked, i < j: one above the other, overlapping in x by `join_overlap` of the narrower
+      and closer than `join_gap` of the taller: a digit broken across;
+    - small, i the piece and j its partner: piece i shorter than `join_small` of piece j, their
+      boxes touching within `join_touch` of j's height, j the one it overlaps most in x (the
+      last of equals): a flag, a bar, half an open 4.
 
-def _x_overlap(a, b) -> int:
-    return min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-
-
-def _stacked(a, b, config: PipelineConfig) -> bool:
-    """One piece above the other, overlapping in x and nearly touching: a digit broken across."""
-    if _x_overlap(a, b) < config.join_overlap * min(a[2], b[2]):
-        return False
-    y_gap = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])  # negative when they overlap vertically
-    return y_gap < config.join_gap * max(a[3], b[3])
+    Compared as arrays, `_JOIN_ROWS` pieces against all at a time: a grainy frame holds
+    thousands of specks, whose pairs one by one took seconds.
+    """
+    x, y, w, h = boxes.T
+    right, bottom = x + w, y + h
+    stacked, small = [], []
+    for start in range(0, len(boxes), _JOIN_ROWS):
+        rows = slice(start, start + _JOIN_ROWS)
+        overlap = np.minimum(right[rows, None], right) - np.maximum(x[rows, None], x)
+        gap = np.maximum(y[rows, None], y) - np.minimum(bottom[rows, None], bottom)  # < 0: overlapping
+        joined = ((overlap >= config.join_overlap * np.minimum(w[rows, None], w))
+                  & (gap < config.join_gap * np.maximum(h[rows, None], h)))
+        first, second = np.nonzero(joined)
+        first += start
+        stacked += [(i, j) for i, j in zip(first.tolist(), second.tolist(), strict=True) if i < j]
+        margin = config.join_touch * h
+        touching = ((h[rows, None] < config.join_small * h)
+                    & (x[rows, None] <= right + margin) & (x - margin <= right[rows, None])
+                    & (y[rows, None] <= bottom + margin) & (y - margin <= bottom[rows, None]))
+        touching[np.arange(touching.shape[0]), np.arange(start, start + touching.shape[0])] = False
+        for row in np.flatnonzero(touching.any(axis=1)).tolist():
+            candidates = np.flatnonzero(touching[row])
+            best = overlap[row, candidates]
+            small.append((start + row, int(candidates[np.flatnonzero(best == best.max())[-1]])))
+    return stacked, small
 
 
 def _touches_border(box, frame_shape):

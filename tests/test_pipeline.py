@@ -477,6 +477,32 @@ def test_join_pieces_joins_a_fives_bar_reaching_well_past_its_body_but_not_a_das
     assert sorted(b.labels for b in join_pieces([body, small])) == [(1,), (4,)]
 
 
+def test_join_pairs_compares_pieces_in_blocks_exactly_as_pair_by_pair():
+    """The pairs join_pieces joins, against the rules written out one pair at a time, on 700 boxes
+    (three blocks of _JOIN_ROWS), many of them touching, as a grainy frame's specks are."""
+    config = PipelineConfig()
+    rng = np.random.default_rng(1)
+    boxes = np.column_stack([rng.integers(0, 300, 700), rng.integers(0, 200, 700),
+                             rng.integers(1, 12, 700), rng.integers(1, 40, 700)]).astype(np.int64)
+    expected_stacked, expected_small = [], []
+    for i, (ax, ay, aw, ah) in enumerate(boxes.tolist()):
+        partners = []
+        for j, (bx, by, bw, bh) in enumerate(boxes.tolist()):
+            overlap = min(ax + aw, bx + bw) - max(ax, bx)
+            gap = max(ay, by) - min(ay + ah, by + bh)
+            if i < j and overlap >= config.join_overlap * min(aw, bw) and gap < config.join_gap * max(ah, bh):
+                expected_stacked.append((i, j))
+            margin = config.join_touch * bh
+            if (j != i and ah < config.join_small * bh and ax <= bx + bw + margin and bx - margin <= ax + aw
+                    and ay <= by + bh + margin and by - margin <= ay + ah):
+                partners.append((overlap, j))
+        if partners:
+            expected_small.append((i, max(partners)[1]))  # the most overlap in x, the last of equals
+    stacked, small = pipeline._join_pairs(boxes, config)
+    assert len(boxes) > 2 * pipeline._JOIN_ROWS and len(stacked) > 100 and len(small) > 100
+    assert sorted(stacked) == expected_stacked and small == expected_small
+
+
 def frame_pieces(draw):
     """The pieces find_ink gives for an evened-out page (paper at 255) with what `draw(page)` writes on it."""
     page = paper(300, 400, 255)

@@ -2,7 +2,7 @@
 
 One pure function per stage, so each can be tested alone:
 
-    grey -> even out illumination -> threshold and ink components -> join broken
+    grey -> even out illumination (a grainy frame median-filtered first) -> threshold and ink components -> join broken
     pieces -> drop what is not a digit (specks, lines, smudges, the sheet's edge,
     the tips of shadows, pieces of a table's grain) -> normalise (edge_app.preprocess) ->
     classify every blob in one batched call (unsure crops read again with thicker
@@ -109,6 +109,9 @@ class PipelineConfig:
     high_contrast: float = 45.0  # grey levels below paper: a stroke must reach this somewhere
     low_contrast: float = 22.0  # ... and extends through pixels this dark (hysteresis)
     noise_factor: float = 5.0  # thresholds are at least this many noise deviations
+    # A frame whose grain is this many grey levels or more (_grain) is median-filtered first: thresholds
+    # set by that much noise take faint strokes for paper (None: never)
+    denoise_grain: float | None = 8.0
     min_piece_area: int = 6  # pixels: smaller specks are noise
     min_digit_height: int = 10  # pixels: shorter blobs are not digits
     max_digit_share: float = 0.98  # blobs taller or wider than this share of the frame are not digits
@@ -268,6 +271,23 @@ def paper_estimate(grey: np.ndarray, config: PipelineConfig = PipelineConfig()):
         smooth = cv2.resize(smooth, size, interpolation=cv2.INTER_LINEAR)
         sharp = cv2.resize(sharp, size, interpolation=cv2.INTER_LINEAR)
     return smooth, sharp, None if config.wide_kernel is None else wide
+
+
+def denoise(grey: np.ndarray) -> np.ndarray:
+    """A grainy frame (a dim room, a phone's high ISO) with its grain taken out: a 3x3 median, which keeps
+    strokes' edges where a blur would spread them. Only grainy frames get it (`denoise_grain`): a
+    median also thins 1-pixel lines."""
+    return cv2.medianBlur(grey, 3)
+
+
+def _grain(grey: np.ndarray, quiet: np.ndarray) -> float:
+    """How grainy a frame is, in grey levels: the median difference between it and `quiet`, its 3x3 median,
+    scaled as a deviation. Smooth paper and blurred strokes match their median, however much ink there
+    is; pixel-to-pixel noise does not (about 0.57 of its deviation). Generated photos and realdev's
+    measure at most 3, realdev's photos with sensor noise of 12, 25 and 35 grey levels added 7, 14, 19."""
+    residual = cv2.absdiff(grey, quiet)
+    counts = cv2.calcHist([residual], [0], None, [256], [0, 256]).reshape(-1)
+    return 1.4826 * _median_of_counts(counts, residual.size)
 
 
 def divide_paper(grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
@@ -988,6 +1008,15 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     smooth, sharp, wide = paper_estimate(grey, config)
     divided = divide_paper(grey, smooth)
     levels = _ink_levels(255 - divided, config)  # measured once: rules are rarely found, and the page stays as it is
+    # The grain is measured only where the noise the levels were set by is as high: a strip cropped close,
+    # a third of it ink, is as "noisy" to those, but not grainy, and most frames are neither.
+    if config.denoise_grain is not None and levels[0] >= config.noise_factor * config.denoise_grain:
+        quiet = denoise(grey)
+        if _grain(grey, quiet) >= config.denoise_grain:
+            grey = quiet
+            smooth, sharp, wide = paper_estimate(grey, config)
+            divided = divide_paper(grey, smooth)
+            levels = _ink_levels(255 - divided, config)
     flat, lines = _without_rules(divided, config, levels[0], pad)
     labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide),
                                      levels if flat is divided else None)

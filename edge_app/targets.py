@@ -121,18 +121,21 @@ def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
              sizes.sheets, sheets)]
 
 
+def _scans(images: np.ndarray, labels: np.ndarray, make: Callable[[np.ndarray], np.ndarray]):
+    """A set's items: each digit (white on black) as `make` shows it, read as its label alone."""
+    def items():
+        for image, label in zip(images, labels, strict=True):
+            yield make(image), [str(int(label))], True
+    return items
+
+
 def scan_sets(images: np.ndarray, labels: np.ndarray) -> list[Set]:
     """MNIST test digits as dark-on-white scans: 28x28 as MNIST holds them, and 16x16 enlarged (small_scan)."""
-    def scans(make):
-        def items():
-            for image, label in zip(images, labels, strict=True):
-                yield make(image), [str(int(label))], True
-        return items
     first = f"first {len(images):,}"
     return [(f"MNIST test digits as dark-on-white scans, 28x28 ({first})", 0.98, len(images),
-             scans(lambda image: 255 - image)),
+             _scans(images, labels, lambda image: 255 - image)),
             (f"MNIST test digits as 16x16 scans enlarged 4 times in blocks ({first})", 0.98, len(images),
-             scans(small_scan))]
+             _scans(images, labels, small_scan))]
 
 
 def usps_sets(images: np.ndarray, labels: np.ndarray, count: int) -> list[Set]:
@@ -140,16 +143,12 @@ def usps_sets(images: np.ndarray, labels: np.ndarray, count: int) -> list[Set]:
     class): dark on white at their 16x16, and enlarged 4 times in blocks as an image viewer shows them."""
     chosen = np.linspace(0, len(images) - 1, min(count, len(images))).round().astype(int)
     images, labels = images[chosen], labels[chosen]
-
-    def scans(make):
-        def items():
-            for image, label in zip(images, labels, strict=True):
-                yield make(255 - image), [str(int(label))], True
-        return items
     which = f"{len(chosen):,} spread over the file"
-    return [(f"USPS scans of postal codes, 16x16 ({which})", 0.98, len(chosen), scans(lambda image: image)),
+    return [(f"USPS scans of postal codes, 16x16 ({which})", 0.98, len(chosen),
+             _scans(images, labels, lambda image: 255 - image)),
             (f"USPS scans enlarged 4 times in blocks ({which})", 0.98, len(chosen),
-             scans(lambda image: cv2.resize(image, None, fx=4, fy=4, interpolation=cv2.INTER_NEAREST)))]
+             _scans(images, labels, lambda image: cv2.resize(255 - image, None, fx=4, fy=4,
+                                                             interpolation=cv2.INTER_NEAREST)))]
 
 
 def small_scan(digit: np.ndarray, side: int = 16, enlarge: int = 4) -> np.ndarray:

@@ -1010,10 +1010,12 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     divided = divide_paper(grey, smooth)
     levels = _ink_levels(255 - divided, config)  # measured once: rules are rarely found, and the page stays as it is
     # The grain is measured only where the noise the levels were set by is as high: a strip cropped close,
-    # a third of it ink, is as "noisy" to those, but not grainy, and most frames are neither.
-    if config.denoise_grain is not None and levels[0] >= config.noise_factor * config.denoise_grain:
+    # a third of it ink, is as "noisy" to those, but not grainy, and most frames are neither. With paper
+    # added (`pad`), always, and on the frame inside it: the smooth paper dilutes both measures.
+    if config.denoise_grain is not None and (pad or levels[0] >= config.noise_factor * config.denoise_grain):
         quiet = denoise(grey)
-        if _grain(grey, quiet) >= config.denoise_grain:
+        inside = (slice(pad, grey.shape[0] - pad), slice(pad, grey.shape[1] - pad))
+        if _grain(grey[inside], quiet[inside]) >= config.denoise_grain:
             grey = quiet
             smooth, sharp, wide = paper_estimate(grey, config)
             divided = divide_paper(grey, smooth)

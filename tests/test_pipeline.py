@@ -224,6 +224,16 @@ def test_only_a_grainy_frame_is_median_filtered_before_it_is_thresholded():
     np.testing.assert_array_equal(find_blobs(grainy).flat, find_blobs(pipeline.denoise(grainy), never).flat)
 
 
+def test_a_grainy_frame_read_again_with_paper_round_it_is_judged_on_the_frame_inside():
+    grainy = to_grey(noisy(make_single_digit(np.random.default_rng(3), DigitSource()).image, 30.0))
+    pad = 160
+    padded = pipeline._add_paper(grainy, pad, False, PipelineConfig())  # as read_frame's second reading adds it
+    never = PipelineConfig(denoise_grain=None)
+    assert pipeline._grain(padded, pipeline.denoise(padded)) < PipelineConfig().denoise_grain  # diluted ...
+    np.testing.assert_array_equal(find_blobs(padded, pad=pad).flat,  # ... but the frame inside is grainy
+                                  find_blobs(pipeline.denoise(padded), never, pad=pad).flat)
+
+
 def test_a_strip_cropped_close_is_not_taken_for_grainy_for_all_its_ink():
     line = make_line(np.random.default_rng(0), DigitSource(), SceneConfig(rules=1.0), margin=(0.0, 0.0))
     grey = cv2.resize(to_grey(line.image), None, fx=8, fy=8, interpolation=cv2.INTER_CUBIC)  # as read_frame enlarges

@@ -17,6 +17,10 @@ SETTLE_ARGS ?= --arch edge --init-from runs/edge-reject/model.keras --not-digit 
 CROPS_ARGS ?= --scenes 6000 --seed 7 --out runs/scene-crops.npz
 SCENE_ARGS ?= --arch edge --init-from runs/edge-reject2/model.keras --not-digit 0.1 --crossed-sevens 0.25 \
 	--scene-crops runs/scene-crops.npz --scene-share 0.5 --epochs 3 --lr 2e-4 --seed 3 --out runs/edge-scenes
+# Then the same again with digits turned up to 20 degrees either way (12 before), for tilted photos.
+TURN_ARGS ?= --arch edge --init-from runs/edge-scenes/model.keras --not-digit 0.1 --crossed-sevens 0.25 \
+	--scene-crops runs/scene-crops.npz --scene-share 0.5 --max-rotation 20 --epochs 3 --lr 2e-4 --seed 4 \
+	--out runs/edge-turned
 
 .PHONY: demo test models lint clean
 
@@ -45,7 +49,8 @@ models: $(VENV)/.all
 	$(BIN)/python -m train $(SETTLE_ARGS)
 	$(BIN)/python -m train.scenecrops $(CROPS_ARGS)
 	$(BIN)/python -m train $(SCENE_ARGS)
-	$(BIN)/python -m convert runs/edge-scenes/model.keras --run runs/edge-scenes --out models/ --no-per-channel
+	$(BIN)/python -m train $(TURN_ARGS)
+	$(BIN)/python -m convert runs/edge-turned/model.keras --run runs/edge-turned --out models/ --no-per-channel
 
 lint: $(VENV)/.all
 	$(BIN)/ruff check .

@@ -1295,17 +1295,51 @@ def test_real_photos_under_camera_like_changes(classifier, condition):
 
 @needs_model
 @needs_realdev
-def test_a_digit_joined_to_a_shadows_edge_is_not_cut_into_two(classifier):
-    """truta's red 6 under the hard shadow is one blob with the shadow's edge beside it, narrow, and the
-    model calls it "not one digit": cut, its pieces read "16", though the model calls the edge's piece
-    "not one digit" too (split_piece_not_digit). Read whole, it is a 6."""
+def test_a_digit_joined_to_a_shadows_edge_is_read_whole(classifier):
+    """truta's red 6 under the hard shadow is one narrow blob with the shadow's edge beside it. The model
+    shipped before 2026-11-24 called it "not one digit" and its cut read "16" but for
+    split_piece_not_digit (tested with a stand-in below); read whole, it is a 6."""
     image = shadowed(cv2.imread(str(REALDEV / "photos_single" / "truta" / "six.png")), 0.5, 1 / 150)
+    assert [n.text for n in read_frame(image, classifier)] == ["6"]
 
-    def read(config):
-        return [n.text for n in read_frame(image, classifier, config)]
 
-    assert read(PipelineConfig()) == ["6"]
-    assert read(PipelineConfig(split_piece_not_digit=math.inf)) == ["16"]
+class EdgeBesideASix:
+    """An eleven-output stand-in for a narrow blob, a ring with a bar joined to its side by a thin bridge:
+    read whole (the first call) it is "not one digit", a little like a 6; cut, the bar's piece is a 1
+    that is "not one digit" with `edge_not_digit`, the ring a sure 6, and any other piece poor."""
+
+    def __init__(self, edge_not_digit):
+        self.edge_not_digit, self.calls = edge_not_digit, 0
+
+    def predict(self, crops):
+        probabilities = np.full((len(crops), 11), 0.001, np.float32)
+        for row, crop in zip(probabilities, crops, strict=True):
+            _, _, w, h = cv2.boundingRect(crop)
+            if self.calls == 0:
+                row[10], row[6] = 0.98, 0.01
+            elif w < 0.4 * h:
+                row[10], row[1] = self.edge_not_digit, 0.04
+            elif w > 0.75 * h:
+                row[6] = 0.95
+            else:
+                row[10], row[2] = 0.9, 0.05
+        self.calls += 1
+        return probabilities
+
+
+def test_a_narrow_blob_is_cut_only_into_pieces_that_are_digits():
+    frame = np.full((240, 320), 230, np.uint8)
+    cv2.line(frame, (88, 60), (88, 172), 40, 6)  # the edge
+    cv2.line(frame, (88, 150), (106, 150), 40, 2)  # the bridge
+    cv2.circle(frame, (135, 140), 30, 40, 6)  # the 6's ring
+    once = PipelineConfig(recheck=None)  # each crop read once: the stand-in answers by its call
+
+    def read(edge_not_digit, config=once):
+        return [n.text for n in read_frame(frame, EdgeBesideASix(edge_not_digit), config)]
+
+    assert read(0.95) == ["6"]  # the edge's piece is "not one digit" at 90% or more: read whole
+    assert read(0.95, dataclasses.replace(once, split_piece_not_digit=math.inf)) == ["16"]
+    assert read(0.85) == ["16"]  # under 90%: the cut stands
 
 
 def test_pipeline_config_is_frozen():

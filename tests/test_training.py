@@ -136,6 +136,27 @@ def test_scene_crops_replace_their_share_of_each_batch_with_their_labels(tmp_pat
     assert run["scene_crops"]["images"] == 5 and run["scene_crops"]["not_digits"] == 2
 
 
+def test_max_rotation_reaches_the_augmentation_and_the_record(tmp_path, mnist_path, monkeypatch):
+    seen = []
+    real = training.augment_batch
+
+    def spy(images, rng, config):
+        seen.append(config.max_rotation)
+        return real(images, rng, config)
+
+    monkeypatch.setattr(training, "augment_batch", spy)
+    (x_train, y_train), _, _ = training.load_data(tiny(tmp_path, mnist_path))
+    batches = {}
+    for degrees in (0.0, 25.0):
+        config = tiny(tmp_path, mnist_path, augment=True, max_rotation=degrees)
+        batches[degrees] = training._batches(x_train, y_train, config)[0][0]
+    assert seen == [0.0, 25.0]
+    assert not np.array_equal(batches[0.0], batches[25.0])  # same seed, same draws: only the angle differs
+    assert TrainConfig().max_rotation == 12.0
+    run = train(tiny(tmp_path, mnist_path, augment=True, max_rotation=25.0))
+    assert run["config"]["max_rotation"] == 25.0
+
+
 def test_resume_with_nothing_to_resume(tmp_path, mnist_path):
     with pytest.raises(TrainError, match="nothing to resume"):
         train(tiny(tmp_path, mnist_path), resume=True)
@@ -193,6 +214,7 @@ def test_a_bad_scene_crops_file_is_refused_before_tensorflow_loads(tmp_path, mni
     (["--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
     (["--epochs", "0"], "epochs must be at least 1"),
     (["--not-digit", "1.5"], "not-digit share must be in [0, 1)"),
+    (["--max-rotation", "-5"], "max rotation must be in [0, 90] degrees"),
     (["--init-from", "absent.keras"], "no model to start from at absent.keras"),
     (["--scene-crops", "absent.npz"], "give --not-digit too"),
     (["--scene-crops", "absent.npz", "--not-digit", "0.1"], "no scene crops at absent.npz"),

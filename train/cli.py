@@ -33,6 +33,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--eval-limit", type=int, default=None, help="evaluate on the first N test images only")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                         help="camera-like augmentation (default: on for edge, off for mlp and cnn3)")
+    parser.add_argument("--max-rotation", type=float, default=defaults.max_rotation, metavar="DEGREES",
+                        help="augmentation turns digits by up to this many degrees either way")
     parser.add_argument("--not-digit", type=float, default=defaults.not_digit, metavar="SHARE",
                         help="share of each batch replaced by 'not one digit' examples (touching digits, "
                              "wrong cuts), taught as an eleventh class; 0 keeps ten classes")
@@ -62,8 +64,8 @@ def main(argv=None) -> int:
         out=args.out or os.path.join("runs", args.arch), architecture=args.arch, optimizer=args.optimizer,
         learning_rate=args.lr, lr_schedule=args.lr_schedule, batch_size=args.batch_size, epochs=args.epochs,
         seed=args.seed, limit=args.limit, eval_limit=args.eval_limit, augment=args.augment, mnist=args.mnist,
-        not_digit=args.not_digit, init_from=args.init_from, crossed_sevens=args.crossed_sevens,
-        scene_crops=args.scene_crops, scene_share=args.scene_share,
+        max_rotation=args.max_rotation, not_digit=args.not_digit, init_from=args.init_from,
+        crossed_sevens=args.crossed_sevens, scene_crops=args.scene_crops, scene_share=args.scene_share,
         verbose=verbose)
     try:
         if args.compare_optimizers:

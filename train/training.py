@@ -58,6 +58,7 @@ class TrainConfig:
     limit: int | None = None  # train on the first N training images
     eval_limit: int | None = None  # evaluate on the first N test images
     augment: bool | None = None  # None: on for `edge`, off for the others
+    max_rotation: float = AugmentConfig.max_rotation  # degrees either way, when augmenting
     not_digit: float = 0.0  # share of each batch replaced by "not one digit" examples, an eleventh class
     init_from: str | None = None  # a trained .keras model of the same architecture to start from
     crossed_sevens: float = 0.0  # share of sevens drawn with the European bar across the stem
@@ -82,6 +83,8 @@ def check_config(config: TrainConfig) -> None:
     if config.lr_schedule not in LR_SCHEDULES:
         raise TrainError(f"unknown learning-rate schedule {config.lr_schedule!r}; "
                          f"choose from {', '.join(LR_SCHEDULES)}")
+    if not 0.0 <= config.max_rotation <= 90.0:
+        raise TrainError(f"max rotation must be in [0, 90] degrees, got {config.max_rotation}")
     if not 0.0 <= config.crossed_sevens <= 1.0:
         raise TrainError(f"crossed-sevens share must be in [0, 1], got {config.crossed_sevens}")
     if not 0.0 <= config.not_digit < 1.0:
@@ -245,7 +248,7 @@ def _batches(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig, scen
             if config.crossed_sevens:
                 images = cross_sevens(images, labels, rng, config.crossed_sevens)
             if config.resolved_augment():
-                images = augment_batch(images, rng, AugmentConfig())
+                images = augment_batch(images, rng, AugmentConfig(max_rotation=config.max_rotation))
             if config.not_digit:
                 images, labels = images.copy(), labels.copy()
                 for i in np.flatnonzero(rng.random(len(images)) < config.not_digit):

@@ -916,10 +916,8 @@ def _levelled(grey: np.ndarray, angle: float, numbers: list[Number], classifier,
         x0, y0 = np.floor(points.min(axis=0)).astype(int)
         x1, y1 = np.ceil(points.max(axis=0)).astype(int)
         return in_frame((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
-    again = []
-    for number in group_numbers(_read_grey(level, classifier, config) or [], config):
-        read = tuple(Digit(d.digit, d.confidence, unturned(d.box)) for d in number.digits)
-        again.append(Number(number.text, number.confidence, unturned(number.box), read))
+    again = [_number([Digit(d.digit, d.confidence, unturned(d.box)) for d in number.digits])
+             for number in group_numbers(_read_grey(level, classifier, config) or [], config)]
 
     def score(found):
         return sum(len(n.text) for n in found), sum(d.confidence for n in found for d in n.digits)

@@ -74,3 +74,21 @@ def test_cross_sevens_adds_a_bar_to_sevens_only(mnist_path):
         assert cols.max() - cols.min() >= 4  # a bar, wider than it is tall
     untouched = cross_sevens(images, labels, np.random.default_rng(0), share=0.0)
     np.testing.assert_array_equal(untouched, images)
+
+
+def test_flag_ones_gives_plain_ones_a_long_sloping_flag(digits):
+    from train.augment import flag_ones
+    based = digits[1].copy()
+    based[21:24, 9:20] = 255  # a one with a base is left as drawn
+    images = np.stack([digits[1], digits[1], based, digits[0]])
+    labels = np.array([1, 7, 1, 0])
+    flagged = flag_ones(images, labels, np.random.default_rng(0), share=1.0)
+    np.testing.assert_array_equal(flagged[1:], images[1:])
+    np.testing.assert_array_equal(flag_ones(images, labels, np.random.default_rng(0), share=0.0), images)
+    rows, cols = np.nonzero(flagged[0] > 128)
+    top, bottom = rows.min(), rows.max()
+    assert bottom - top + 1 == 20  # fitted to MNIST's box again: as tall as the stem
+    stem = cols[rows == bottom].mean()
+    tip_rows = rows[cols == cols.min()]
+    assert stem - cols.min() >= 2  # a flag reaching left of the stem ...
+    assert top + 2 <= tip_rows.mean() <= top + 10  # ... and down from its top, not across it as a 7's bar

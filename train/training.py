@@ -20,7 +20,7 @@ import numpy as np
 from edge_app.fileio import atomic_path, atomic_write_json
 from edge_app.mnist import checksum, load_mnist
 from edge_app.preprocess import to_model_input
-from train.augment import AugmentConfig, augment_batch, cross_sevens
+from train.augment import AugmentConfig, augment_batch, cross_sevens, flag_ones
 from train.negatives import NOT_DIGIT, not_one_digit
 
 ARCHITECTURES = ("mlp", "cnn3", "edge")  # built by train.models, named here so checks need no Keras
@@ -62,6 +62,7 @@ class TrainConfig:
     not_digit: float = 0.0  # share of each batch replaced by "not one digit" examples, an eleventh class
     init_from: str | None = None  # a trained .keras model of the same architecture to start from
     crossed_sevens: float = 0.0  # share of sevens drawn with the European bar across the stem
+    flagged_ones: float = 0.0  # share of plain ones drawn with the continental flag, long and sloping
     scene_crops: str | None = None  # .npz of the pipeline's crops of generated scenes (train.scenecrops)
     scene_share: float = 0.5  # ... replacing this share of each batch
     mnist: str | None = None  # path to MNIST; None: MNIST_PATH, Keras's cache, download
@@ -87,6 +88,8 @@ def check_config(config: TrainConfig) -> None:
         raise TrainError(f"max rotation must be in [0, 90] degrees, got {config.max_rotation}")
     if not 0.0 <= config.crossed_sevens <= 1.0:
         raise TrainError(f"crossed-sevens share must be in [0, 1], got {config.crossed_sevens}")
+    if not 0.0 <= config.flagged_ones <= 1.0:
+        raise TrainError(f"flagged-ones share must be in [0, 1], got {config.flagged_ones}")
     if not 0.0 <= config.not_digit < 1.0:
         raise TrainError(f"not-digit share must be in [0, 1), got {config.not_digit}")
     if not 0.0 <= config.scene_share < 1.0:
@@ -247,6 +250,8 @@ def _batches(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig, scen
             rng = np.random.default_rng([config.seed, self.epoch, index])
             if config.crossed_sevens:
                 images = cross_sevens(images, labels, rng, config.crossed_sevens)
+            if config.flagged_ones:
+                images = flag_ones(images, labels, rng, config.flagged_ones)
             if config.resolved_augment():
                 images = augment_batch(images, rng, AugmentConfig(max_rotation=config.max_rotation))
             if config.not_digit:

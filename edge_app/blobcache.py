@@ -24,6 +24,7 @@ MAX_SHIFT = 0.1  # share of a blob's height each of its edges may move ...
 MIN_SHIFT = 4  # ... or this many pixels, if more ...
 MAX_CHANGE = 12.0  # ... and grey levels its thumbnail may differ by on average
 STAGGER = 0.5  # readings live max_age, max_age - 1, ... frames in turn, over this share of max_age: 15 down to 9
+TURN_TOLERANCE = 1.0  # degrees: a page askew is turned level by the same angle while its slope stays this close
 
 
 @dataclass
@@ -42,12 +43,28 @@ class BlobCache:
         self._entries: list[_Entry] = []
         self._kept: list[_Entry] = []
         self._made = 0  # readings kept so far: picks each one's lifetime in turn
+        self._turned: BlobCache | None = None
+        self._angle: float | None = None  # degrees the last page held askew was turned by
 
     def next_frame(self) -> None:
         """Start a frame: what was found or read in the last one is what the next one can reuse."""
         self.frame += 1
         self._entries = [e for e in self._kept if self.frame < e.expires]
         self._kept = []
+        if self._turned is not None:
+            self._turned.next_frame()
+
+    def turned(self, angle: float) -> tuple["BlobCache", float]:
+        """For a page held askew, read again turned level (pipeline._levelled) in other pixels than the
+        frame's: the cache of those readings, made when first needed and kept in step with this one, and
+        the angle to turn this frame by: the last frame's while the page's slope stays within
+        TURN_TOLERANCE degrees of it, so that a steady page is turned the same way and its blobs stay put."""
+        if self._turned is None:
+            self._turned = BlobCache(self.max_age)
+            self._turned.frame = self.frame
+        if self._angle is None or abs(angle - self._angle) > TURN_TOLERANCE:
+            self._angle = angle
+        return self._turned, self._angle
 
     def find(self, image: np.ndarray, box) -> tuple[tuple[int, int, int, int], object] | None:
         """A recent reading of this blob of `image` (the frame's grey ink): (its box then, the reading), or None.

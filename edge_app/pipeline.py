@@ -890,17 +890,20 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
     lines, slope = _lines_and_slope([Digit(d.digit, d.confidence, in_frame(d.box)) for d in digits], config)
     numbers = _numbers(lines, config)
     angle = math.degrees(math.atan(slope))
-    if config.level_angle is not None and abs(angle) >= config.level_angle and cache is None and not small:
-        numbers = _levelled(grey, angle, numbers, classifier, config, in_frame)
+    if config.level_angle is not None and abs(angle) >= config.level_angle and not small:
+        turned_cache = None
+        if cache is not None:
+            turned_cache, angle = cache.turned(angle)
+        numbers = _levelled(grey, angle, numbers, classifier, config, in_frame, turned_cache)
     return numbers
 
 
 def _levelled(grey: np.ndarray, angle: float, numbers: list[Number], classifier, config: PipelineConfig,
-              in_frame: Callable) -> list[Number]:
+              in_frame: Callable, cache: BlobCache | None = None) -> list[Number]:
     """`numbers`, or those read with the page turned `angle` degrees anticlockwise, level, when that
     reading holds more digits (more confident, of as many). MNIST's digits stand upright give or take a
     slant; turned 20 degrees or more a 1 reads as a 7, and the lines break up. `in_frame` takes a box in
-    `grey`'s pixels to the frame's."""
+    `grey`'s pixels to the frame's; `cache`, the live video's cache of its frames turned level."""
     h, w = grey.shape
     turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
@@ -917,7 +920,7 @@ def _levelled(grey: np.ndarray, angle: float, numbers: list[Number], classifier,
         x1, y1 = np.ceil(points.max(axis=0)).astype(int)
         return in_frame((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
     again = [_number([Digit(d.digit, d.confidence, unturned(d.box)) for d in number.digits])
-             for number in group_numbers(_read_grey(level, classifier, config) or [], config)]
+             for number in group_numbers(_read_grey(level, classifier, config, cache=cache) or [], config)]
 
     def score(found):
         return sum(len(n.text) for n in found), sum(d.confidence for n in found for d in n.digits)

@@ -82,3 +82,33 @@ def test_video_of_a_steady_page_reads_the_same_with_far_fewer_crops_classified()
     other = make_scene(np.random.default_rng(5))  # a new page in front of the camera is read in full
     assert [n.text for n in read_frame(other.image, cached, cache=cache)] == \
         [n.text for n in read_frame(other.image, fresh)]
+
+
+def test_the_turned_cache_keeps_its_angle_while_the_slope_barely_moves():
+    cache = BlobCache()
+    child, angle = cache.turned(24.6)
+    assert angle == 24.6 and cache.turned(25.3) == (child, 24.6)  # within a degree: turned as before
+    assert cache.turned(26.0)[1] == 26.0  # more: the page moved
+    cache.next_frame()
+    assert child.frame == cache.frame  # kept in step
+
+
+@pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
+def test_video_of_a_page_held_askew_is_read_turned_level_as_a_still_image_is():
+    from edge_app.changes import turned
+    from edge_app.classifier import Classifier
+    from edge_app.pipeline import PipelineConfig
+    classifier = Classifier(INT8)
+    unlevelled = PipelineConfig(level_angle=None)
+    photos = [turned(make_scene(rng).image, 25) for rng in [np.random.default_rng(4)] for _ in range(12)]
+    page = next(photo for photo in photos  # the first page that reads otherwise turned level (the fourth)
+                if read_frame(photo, classifier) != read_frame(photo, classifier, unlevelled))
+    still = [n.text for n in read_frame(page, classifier)]
+    counting, cache = CountingClassifier(classifier), BlobCache()
+    video = []
+    for dx, dy in np.random.default_rng(0).normal(0, 1.0, (6, 2)):
+        before = counting.crops
+        video.append(([n.text for n in read_frame(shake(page, dx, dy), counting, cache=cache)],
+                      counting.crops - before))
+    assert video[0][0] == still and sum(v[0] == still for v in video) >= 5, (still, video)
+    assert max(crops for _, crops in video[1:]) < 0.3 * video[0][1], video  # both readings reused

@@ -53,7 +53,9 @@ class PipelineConfig:
     # brightest paper (a digit filling a scan leaves no paper at its edges to carry on) ...
     edge_median: float | None = 2.0  # ... each edge first taken through a running median this many closing
     # kernels long (background_kernel), which takes out the dark of a thick stroke touching it (None: not)
-    background_side: int = 256  # pixels: the illumination estimate is made at this size
+    background_side: int = 256  # pixels: the illumination estimate is made at this size ...
+    max_closing: int | None = 33  # ... or smaller, so that its closing kernel is at most this many pixels wide
+    # (the small kernel's would be 65; None: never smaller)
     background_kernel: float = 1 / 12  # closing kernel, as a share of the longer side: wider than any stroke
     # ... and in a small image about as wide as tall (a scan of one digit, which fills it, so its strokes
     # are thick beside the frame; a number's line keeps the kernel above, which its rules need)
@@ -248,6 +250,9 @@ def paper_estimate(grey: np.ndarray, config: PipelineConfig = PipelineConfig()):
     """
     small, scale = shrink(grey, config.background_side)
     side = max(3, int(round(max(small.shape) * config.background_kernel)) | 1)
+    if config.max_closing is not None and side > config.max_closing:  # a wide kernel: as coarse an estimate
+        small, scale = shrink(grey, int(max(small.shape) * config.max_closing / side))
+        side = max(3, int(round(max(small.shape) * config.background_kernel)) | 1)
     sharp = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
     smooth = cv2.GaussianBlur(sharp, (0, 0), side / 6)
     under = None

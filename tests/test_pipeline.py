@@ -96,6 +96,30 @@ def test_even_illumination_keeps_marker_strokes_wider_than_its_kernel_solid():
     assert np.median(hollow[middle.astype(bool)]) >= 245  # what the closing alone makes of it
 
 
+def test_a_wide_kernel_s_paper_estimate_is_made_smaller_and_holds_the_same_paper(monkeypatch):
+    frame = np.linspace(150, 240, 600, dtype=np.float32)[None, :].repeat(600, axis=0)
+    frame[:, :200] *= 0.6  # a hard shadow over the left third
+    cv2.ellipse(frame, (330, 300), (140, 200), 0, 0, 360, 60, 40)  # a 0 in marker filling the frame
+    grey = frame.astype(np.uint8)
+    wide = PipelineConfig(background_kernel=1 / 4)  # the small kernel, as for a frame one digit fills
+    widths = []
+    real = cv2.morphologyEx
+
+    def spy(image, op, kernel, *args, **kwargs):
+        widths.append(kernel.shape[1])
+        return real(image, op, kernel, *args, **kwargs)
+    monkeypatch.setattr(cv2, "morphologyEx", spy)
+    bounded = paper_estimate(grey, wide)[0]
+    assert widths and max(widths) <= PipelineConfig().max_closing  # 65 px at 256 px: made at 129 px instead
+    widths.clear()
+    full = paper_estimate(grey, dataclasses.replace(wide, max_closing=None))[0]
+    assert max(widths) > PipelineConfig().max_closing
+    paper = np.ones(grey.shape, bool)
+    cv2.ellipse(paper.view(np.uint8), (330, 300), (140, 200), 0, 0, 360, 0, 120)  # away from the ring
+    difference = np.abs(bounded.astype(int) - full.astype(int))[paper]
+    assert np.median(difference) <= 2 and np.percentile(difference, 99) <= 8  # 0 and 1 here
+
+
 def _ink_found(grey, config):
     """Boxes of the pieces find_ink finds clear of the border, as _read_grey finds them."""
     smooth, sharp, wide = paper_estimate(grey, config)

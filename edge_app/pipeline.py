@@ -248,11 +248,12 @@ def paper_estimate(grey: np.ndarray, config: PipelineConfig = PipelineConfig()):
     need. It is eroded by a pixel before it is enlarged, since enlarging softens its
     steps: paper just on a step's dark side stays paper.
     """
-    small, scale = shrink(grey, config.background_side)
-    side = max(3, int(round(max(small.shape) * config.background_kernel)) | 1)
+    longer = min(max(grey.shape), config.background_side)  # shrink's longer side
+    side = max(3, int(round(longer * config.background_kernel)) | 1)
     if config.max_closing is not None and side > config.max_closing:  # a wide kernel: as coarse an estimate
-        small, scale = shrink(grey, int(max(small.shape) * config.max_closing / side))
-        side = max(3, int(round(max(small.shape) * config.background_kernel)) | 1)
+        longer = int(longer * config.max_closing / side)
+    small, scale = shrink(grey, longer)
+    side = max(3, int(round(max(small.shape) * config.background_kernel)) | 1)
     sharp = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
     smooth = cv2.GaussianBlur(sharp, (0, 0), side / 6)
     under = None

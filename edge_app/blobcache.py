@@ -45,6 +45,8 @@ class BlobCache:
         self._made = 0  # readings kept so far: picks each one's lifetime in turn
         self._turned: BlobCache | None = None
         self._angle: float | None = None  # degrees the last page held askew was turned by
+        self._filled: BlobCache | None = None
+        self._filled_in = -1  # the frame the frame-filling digit's cache was last handed out in
 
     def next_frame(self) -> None:
         """Start a frame: what was found or read in the last one is what the next one can reuse."""
@@ -65,6 +67,15 @@ class BlobCache:
         if self._angle is None or abs(angle - self._angle) > TURN_TOLERANCE:
             self._angle = angle
         return self._turned, self._angle
+
+    def filled(self) -> "BlobCache":
+        """For a frame one digit may fill, read again shrunk (pipeline._filled_frame) by read_frame, which
+        steps the cache it is given: that reading's cache, made when first needed, and made anew when the
+        frame before did not read it, so that only a blob seen in the last frame is reused."""
+        if self._filled is None or self._filled_in != self.frame - 1:
+            self._filled = BlobCache(self.max_age)
+        self._filled_in = self.frame
+        return self._filled
 
     def find(self, image: np.ndarray, box) -> tuple[tuple[int, int, int, int], object] | None:
         """A recent reading of this blob of `image` (the frame's grey ink): (its box then, the reading), or None.

@@ -888,7 +888,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         digits = [Digit(d.digit, d.confidence, (d.box[0] - pad, d.box[1] - pad, d.box[2], d.box[3]))
                   for d in _read_grey(padded, classifier, config, pad=pad) or []]
     if not small and squarish:
-        digits = _filled_frame(grey, digits, classifier, config)
+        digits = _filled_frame(grey, digits, classifier, config, None if cache is None else cache.filled)
     to_frame = 1.0 / scale
 
     def in_frame(box):
@@ -933,8 +933,10 @@ def _levelled(grey: np.ndarray, angle: float, numbers: list[Number], classifier,
     return again if score(again) > score(numbers) else numbers
 
 
-def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: PipelineConfig) -> list[Digit]:
-    """`digits`, or the one digit that fills the frame when read as a small image (see filled_confidence).
+def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: PipelineConfig,
+                  cache: Callable[[], BlobCache] | None = None) -> list[Digit]:
+    """`digits`, or the one digit that fills the frame when read as a small image (see filled_confidence);
+    `cache`, in live video, gives the blob cache of that reading (BlobCache.filled) when it is made.
 
     The closing's kernel, 1/12 of the frame, is narrower than the strokes of a marker
     digit that fills it: what is left of them after dividing is faint outlines, read as
@@ -952,7 +954,7 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
             grey, config, config.thick_sure_share if sure else config.thick_share):
         return digits
     small, scale = shrink(grey, config.min_side - 1)
-    again = read_frame(small, classifier, config)
+    again = read_frame(small, classifier, config, cache=None if cache is None else cache())
     if len(again) != 1 or len(again[0].digits) != 1 or again[0].confidence < config.filled_confidence:
         return digits
     found = again[0].digits[0]

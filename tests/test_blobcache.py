@@ -112,3 +112,46 @@ def test_video_of_a_page_held_askew_is_read_turned_level_as_a_still_image_is():
                       counting.crops - before))
     assert video[0][0] == still and sum(v[0] == still for v in video) >= 5, (still, video)
     assert max(crops for _, crops in video[1:]) < 0.3 * video[0][1], video  # both readings reused
+
+
+def test_the_cache_of_a_frame_filling_digit_s_second_reading_holds_only_while_it_is_read_frame_by_frame():
+    cache = BlobCache()
+    cache.next_frame()
+    first = cache.filled()
+    cache.next_frame()
+    assert cache.filled() is first  # read in the frame before: the same cache
+    cache.next_frame()
+    cache.next_frame()  # a frame without that reading
+    assert cache.filled() is not first
+
+
+def test_video_of_a_digit_filling_the_frame_reuses_its_second_reading(monkeypatch):
+    """A frame one thick digit fills is read again shrunk (pipeline._filled_frame): in video that reading
+    has a blob cache of its own, as the first has."""
+    from edge_app.classifier import Classifier
+    from edge_app.scenes import DigitSource, fill_frame, make_single_digit
+    classifier = Classifier(INT8)
+    rng = np.random.default_rng(600)
+    scenes = [make_single_digit(rng, DigitSource.find(None)) for _ in range(12)]  # the stroke font
+    photo = fill_frame(scenes[11], margin=0.1, side=600, square=True).image  # an 8 read in 42 crops
+    made = BlobCache.filled
+    requests = []
+
+    def video():
+        counting, cache = CountingClassifier(classifier), BlobCache()
+        read = []
+        for dx, dy in np.random.default_rng(0).normal(0, 1.0, (6, 2)):
+            before = counting.crops
+            read.append(([n.text for n in read_frame(shake(photo, dx, dy), counting, cache=cache)],
+                         counting.crops - before))
+        return read
+
+    def counted(cache):
+        requests.append(cache.frame)
+        return made(cache)
+    monkeypatch.setattr(BlobCache, "filled", counted)
+    cached = video()
+    assert len(requests) == 6 and all(text == ["8"] for text, _ in cached), cached  # read again every frame
+    assert max(crops for _, crops in cached[1:]) < 0.3 * cached[0][1], cached
+    monkeypatch.setattr(BlobCache, "filled", lambda cache: BlobCache())  # a fresh cache every frame
+    assert min(crops for _, crops in video()[1:]) >= 0.5 * cached[0][1]

@@ -29,6 +29,8 @@ from edge_app.preprocess import normalize_digit
 BORDER_MARGIN = 2  # pixels: a blob this close to the frame's edge touches it
 BORDER_SHARE = 0.005  # ... or this share of the longer side, if more
 EVEN_CUTS = (1 / 3, 1 / 2, 2 / 3)  # shares of a wide blob's width always tried as cuts
+CUT_BEND = 1.5  # what a cut's path pays for each step aside, in pairs of ink pixels it cuts (cut_reach) ...
+CUT_STRAY = 0.01  # ... and in each row, for each column it is away from its column
 MAX_RULE_SLOPE = 0.2  # rise over run: a ruled line is within about 11 degrees of the page's axes
 RULE_SLOPE_MATCH = 0.05  # runs on one rule differ this little in slope ...
 RULE_SLOPE_JITTER = 2.0  # ... give or take this many pixels over a run's length: a short run's slope is rough
@@ -159,7 +161,9 @@ class PipelineConfig:
     # probability: touching 1s (None: never); but only into pieces it calls "not one digit" with less than
     split_piece_not_digit: float = 0.9  # ... this (a digit joined to a shadow's edge is no two digits)
     max_cuts: int = 4  # ... cut at up to this many columns of least ink, and evenly ...
-    min_cut_spacing: float = 0.15  # ... at least this many heights apart and from the ends
+    min_cut_spacing: float = 0.15  # ... at least this many heights apart and from the ends; each cut then
+    cut_reach: float | None = 0.1  # bends up to this many heights either way, row by row, to cross the least
+    # ink: a digit's bar or foot reaching over its neighbour's column (None: cut straight down the column)
     sure_whole: float = 0.9  # a wide blob read whole with this confidence is not cut
     split_margin: float = 1.0  # log-confidence each digit of a reading must earn: cuts must pay off
     max_digit_aspect: float = 1.3  # a digit is rarely wider than tall ...
@@ -1297,9 +1301,9 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
                 not narrow or _not_one_digit(probabilities[index], config.split_not_digit)):
             cuts = _cut_columns(labels, blob, config)
         segments = [(0, len(cuts) - 1, index, blob.box)]
-        for first, last, box in _segments(labels, blob, cuts, config):
+        for first, last, box, mask in _segments(labels, blob, cuts, config):
             segments.append((first, last, len(blobs) + len(crops), box))
-            crops.append(crop_blob(flat, labels, blob, box, config))
+            crops.append(crop_blob(flat, labels, blob, box, config, mask))
         plans.append((len(cuts), segments, narrow))
     if crops:
         probabilities = np.concatenate([probabilities, _predict(classifier, np.stack(crops), config)])
@@ -1514,8 +1518,15 @@ def _cut_columns(labels: np.ndarray, blob: Blob, config: PipelineConfig) -> list
 
 def _segments(labels: np.ndarray, blob: Blob, cuts: list[int], config: PipelineConfig):
     """Runs of pieces between cut columns that could be one digit, the whole blob left out:
-    (first cut, last cut, box), each at most `max_digit_aspect` heights wide and holding ink."""
+    (first cut, last cut, box, mask), each at most `max_digit_aspect` heights wide and holding ink;
+    the mask (the box's shape) holds the ink between the two cuts' paths (_cut_paths)."""
+    if len(cuts) <= 2:
+        return  # the whole blob only
     x, y, w, h = blob.box
+    whole = _blob_mask(labels, blob, blob.box)
+    columns = np.arange(w)
+    paths = _cut_paths(whole, cuts, config)
+    right_of = [columns >= path[:, None] for path in paths]  # per cut: the pixels right of it
     for first in range(len(cuts) - 1):
         for last in range(first + 1, len(cuts)):
             left, right = cuts[first], cuts[last]
@@ -1523,9 +1534,63 @@ def _segments(labels: np.ndarray, blob: Blob, cuts: list[int], config: PipelineC
                 continue
             if right - left > config.max_digit_aspect * h:
                 break
-            rows = np.nonzero(_blob_mask(labels, blob, (x + left, y, right - left, h)).any(axis=1))[0]
+            inside = whole & right_of[first] & ~right_of[last]
+            rows = np.flatnonzero(inside.any(axis=1))
             if rows.size:
-                yield first, last, (x + left, y + int(rows[0]), right - left, int(rows[-1] - rows[0] + 1))
+                top, bottom = int(rows[0]), int(rows[-1]) + 1
+                start, end = int(paths[first][top:bottom].min()), int(paths[last][top:bottom].max())
+                yield first, last, (x + start, y + top, end - start, bottom - top), inside[top:bottom, start:end]
+
+
+def _cut_paths(mask: np.ndarray, cuts: list[int], config: PipelineConfig) -> list[np.ndarray]:
+    """Per cut, the column each row of a blob's mask is cut at (a row's pixels left of it go left): the
+    blob's ends straight down; each inner cut a path from top to bottom, up to `cut_reach` heights from its
+    column and a column a row aside at most, that parts the fewest pairs of ink pixels side by side or one
+    above the other (a stroke's edge is free to follow), paying CUT_BEND a step aside and CUT_STRAY a row
+    per column away from its column. Paths never cross: each is kept right of the one before."""
+    h, w = mask.shape
+    inner = np.asarray(cuts[1:-1], np.int64)
+    reach = 0 if config.cut_reach is None else int(round(config.cut_reach * h))
+    if reach == 0 or inner.size == 0:
+        return [np.full(h, cut, np.int64) for cut in cuts]
+    # Column c + reach of these: a cut at column c, between pixels c - 1 and c. crossing: ink both sides of
+    # it in a row (columns outside 1..w-1 may not be cut, at any price); above: ink in pixel c of a row and
+    # the row above, parted by a step across it.
+    crossing = np.full((h, w + 2 * reach + 1), np.inf)
+    crossing[:, reach + 1:reach + w] = mask[:, :-1] & mask[:, 1:]
+    above = np.zeros((h, w + 2 * reach + 1))
+    above[1:, reach:reach + w] = mask[:-1] & mask[1:]
+    offsets = np.arange(-reach, reach + 1)
+    at_columns = inner[:, None] + offsets + reach  # (cuts, steps): where each path may go, in those arrays
+    # costs[r, k, 1 + i]: the cheapest path of cut k from the top to row r, step i; from_left and from_right:
+    # the pixels parted by coming there from the column left of it (pixel c - 1) and right (pixel c)
+    costs = np.full((h, len(inner), offsets.size + 2), np.inf)
+    costs[:, :, 1:-1] = crossing[:, at_columns] + CUT_STRAY * np.abs(offsets)
+    from_left, from_right = above[:, at_columns - 1] + CUT_BEND, above[:, at_columns] + CUT_BEND
+    for row in range(1, h):
+        before = costs[row - 1]
+        best = np.minimum(before[:, :-2] + from_left[row], before[:, 2:] + from_right[row])
+        np.minimum(best, before[:, 1:-1], out=best)
+        costs[row, :, 1:-1] += best
+    # Back up from each path's cheapest end, row by row, along the cheapest of the three ways in (plain
+    # Python on lists: a few hundred steps, too small for numpy's per-call cost).
+    table, lefts, rights = costs.tolist(), from_left.tolist(), from_right.tolist()
+    paths = [np.full(h, cuts[0], np.int64)]
+    for k, cut in enumerate(inner.tolist()):
+        at = int(costs[-1, k].argmin())  # in the padded row: 1 + its step
+        steps = [at] * h
+        for row in range(h - 1, 0, -1):
+            left, stay, right = table[row - 1][k][at - 1:at + 2]
+            left += lefts[row][k][at - 1]
+            right += rights[row][k][at - 1]
+            if left < stay and left <= right:
+                at -= 1
+            elif right < stay:
+                at += 1
+            steps[row - 1] = at
+        paths.append(np.maximum(np.asarray(steps) + (cut - reach - 1), paths[-1]))
+    paths.append(np.full(h, cuts[-1], np.int64))
+    return paths
 
 
 def _best_path(count: int, segments, probabilities, config: PipelineConfig):
@@ -1552,15 +1617,17 @@ def _best_path(count: int, segments, probabilities, config: PipelineConfig):
     return best[count - 1][1] or []
 
 
-def crop_blob(flat: np.ndarray, labels: np.ndarray, blob: Blob, box, config: PipelineConfig = PipelineConfig()):
-    """The model's uint8 28x28 input for the part of `blob` inside `box` (edge_app.preprocess)."""
+def crop_blob(flat: np.ndarray, labels: np.ndarray, blob: Blob, box, config: PipelineConfig = PipelineConfig(),
+              mask: np.ndarray | None = None):
+    """The model's uint8 28x28 input for the part of `blob` inside `box` (edge_app.preprocess), or for the
+    pixels of `mask` (the box's shape) when given."""
     x, y, w, h = box
     pad = int(round(config.crop_margin * max(w, h))) + 1
     x0, y0 = max(0, x - pad), max(0, y - pad)
     x1, y1 = min(flat.shape[1], x + w + pad), min(flat.shape[0], y + h + pad)
-    mask = np.zeros((y1 - y0, x1 - x0), bool)
-    mask[y - y0:y - y0 + h, x - x0:x - x0 + w] = _blob_mask(labels, blob, box)
-    return normalize_digit(flat[y0:y1, x0:x1], mask)
+    around = np.zeros((y1 - y0, x1 - x0), bool)
+    around[y - y0:y - y0 + h, x - x0:x - x0 + w] = _blob_mask(labels, blob, box) if mask is None else mask
+    return normalize_digit(flat[y0:y1, x0:x1], around)
 
 
 def scale_number(number: Number, factor: float) -> Number:

@@ -2,6 +2,7 @@
 
 import csv
 import dataclasses
+import itertools
 import math
 
 import cv2
@@ -17,6 +18,7 @@ from edge_app.pipeline import (
     PipelineConfig,
     _add_paper,
     _cut_in_row,
+    _cut_paths,
     _darker,
     _flat_paper,
     _on_step,
@@ -1356,6 +1358,88 @@ class EdgeBesideASix:
                 row[10], row[2] = 0.9, 0.05
         self.calls += 1
         return probabilities
+
+
+def _parted(mask, path):
+    """Pairs of ink pixels a cut's path parts: side by side across it, and one above the other where it
+    steps aside."""
+    columns = np.arange(mask.shape[1])
+    left = columns < path[:, None]
+    beside = (mask[:, :-1] & mask[:, 1:] & left[:, :-1] & ~left[:, 1:]).sum()
+    return int(beside + (mask[:-1] & mask[1:] & (left[:-1] != left[1:])).sum())
+
+
+def test_a_cut_bends_round_the_tip_of_a_bar_reaching_past_its_column():
+    h, w = 50, 34
+    mask = np.zeros((h, w), bool)
+    mask[:, 6:11] = True  # the left digit's stem
+    mask[20:28, 6:18] = True  # its bar, 8 rows thick, the tip two columns past the cut's column (16)
+    mask[:, 23:28] = True  # the right digit's stem
+    mask[45:48, 10:23] = True  # a stroke at the foot joins them
+    bent = _cut_paths(mask, [0, 16, w], PipelineConfig())
+    straight = _cut_paths(mask, [0, 16, w], PipelineConfig(cut_reach=None))
+    assert [p.tolist() for p in straight] == [[0] * h, [16] * h, [w] * h]
+    assert bent[0].tolist() == [0] * h and bent[2].tolist() == [w] * h  # the blob's ends stay straight
+    assert bent[1][20:28].min() >= 18 and bent[1].max() <= 23  # the bar stays left, the right stem right
+    assert _parted(mask, bent[1]) == 3 < _parted(mask, straight[1]) == 11  # only the foot's stroke is cut
+
+
+def test_cut_paths_part_no_more_ink_than_straight_cuts_and_never_cross():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        mask = np.zeros((40, 70), np.uint8)
+        for _ in range(6):
+            points = rng.integers([0, 0], [70, 40], size=(2, 2))
+            cv2.line(mask, tuple(map(int, points[0])), tuple(map(int, points[1])), 1, int(rng.integers(2, 6)))
+        mask = mask.astype(bool)
+        cuts = [0, *sorted(rng.choice(np.arange(8, 62), 3, replace=False).tolist()), 70]
+        bent = _cut_paths(mask, cuts, PipelineConfig())
+        assert all((np.abs(np.diff(path)) <= 1).all() for path in bent)  # a column a row at most
+        assert all((after >= before).all() for before, after in zip(bent[:-1], bent[1:], strict=True))
+        for cut, path in zip(cuts[1:-1], bent[1:-1], strict=True):
+            assert np.abs(path - cut).max() <= 4  # cut_reach: 0.1 of 40 rows
+            assert _parted(mask, path) <= _parted(mask, np.full(40, cut))
+
+
+def test_a_cut_s_path_is_the_cheapest_of_every_path_it_may_take(monkeypatch):
+    """Checked against every path: each row's pairs of ink side by side across the cut, CUT_STRAY a column
+    away from its column, and CUT_BEND and the pair one above the other it parts for each step aside."""
+    monkeypatch.setattr(pipeline, "CUT_BEND", 0.4)  # cheap, so that paths bend often
+    rng = np.random.default_rng(4)
+    config = PipelineConfig(cut_reach=0.25)  # 2 columns either way in 9 rows
+    steps = np.array(list(itertools.product((-1, 0, 1), repeat=8)))
+    every = np.concatenate([np.cumsum(np.column_stack([np.full(len(steps), start), steps]), axis=1)
+                            for start in range(4, 9)])
+    every = every[((every >= 4) & (every <= 8)).all(axis=1)]  # (paths, rows): the column of each row
+    for _ in range(30):
+        mask = rng.random((9, 12)) < 0.55
+        path = _cut_paths(mask, [0, 6, 12], config)[1]
+        assert np.abs(path - 6).max() <= 2
+        assert _path_price(mask, path, 6)[0] == pytest.approx(_path_price(mask, every, 6).min())
+
+
+def _path_price(mask, paths, cut):
+    """What _cut_paths prices each of `paths` (rows: the column of each row) at, for a cut at column `cut`."""
+    paths = np.atleast_2d(paths)
+    rows = np.arange(mask.shape[0])
+    beside = (mask[rows, paths - 1] & mask[rows, paths]).sum(axis=1)
+    turned = paths[:, 1:] != paths[:, :-1]
+    column = np.minimum(paths[:, 1:], paths[:, :-1])
+    above = mask[rows[:-1], column] & mask[rows[1:], column] & turned
+    return (beside + pipeline.CUT_STRAY * np.abs(paths - cut).sum(axis=1)
+            + pipeline.CUT_BEND * turned.sum(axis=1) + above.sum(axis=1))
+
+
+@needs_model
+def test_touching_digits_read_better_cut_along_bent_paths(classifier, mnist_path):
+    """A straight cut slices the bar or foot of a digit that reaches over its touching neighbour's column;
+    a bent one goes round it."""
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(13)
+    lines = [make_line(rng, digits, SceneConfig(touching=1.0)) for _ in range(60)]
+    right = _read_exactly(classifier, lines)
+    assert right >= 38  # the shipped model: 42
+    assert right >= _read_exactly(classifier, lines, PipelineConfig(cut_reach=None)) + 3  # 38
 
 
 def test_a_narrow_blob_is_cut_only_into_pieces_that_are_digits():

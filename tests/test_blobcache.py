@@ -65,6 +65,18 @@ class CountingClassifier:
         return self.inner.predict(digits)
 
 
+def shaken_video(photo, classifier, frames=6):
+    """A photo as a steady camera's video, shaken by a pixel or so a frame, read with one blob cache:
+    (the numbers read, the crops classified) per frame."""
+    counting, cache = CountingClassifier(classifier), BlobCache()
+    read = []
+    for dx, dy in np.random.default_rng(0).normal(0, 1.0, (frames, 2)):
+        before = counting.crops
+        read.append(([n.text for n in read_frame(shake(photo, dx, dy), counting, cache=cache)],
+                     counting.crops - before))
+    return read
+
+
 @pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
 def test_video_of_a_steady_page_reads_the_same_with_far_fewer_crops_classified():
     from edge_app.classifier import Classifier
@@ -104,12 +116,7 @@ def test_video_of_a_page_held_askew_is_read_turned_level_as_a_still_image_is():
     page = next(photo for photo in photos  # the first page that reads otherwise turned level (the fourth)
                 if read_frame(photo, classifier) != read_frame(photo, classifier, unlevelled))
     still = [n.text for n in read_frame(page, classifier)]
-    counting, cache = CountingClassifier(classifier), BlobCache()
-    video = []
-    for dx, dy in np.random.default_rng(0).normal(0, 1.0, (6, 2)):
-        before = counting.crops
-        video.append(([n.text for n in read_frame(shake(page, dx, dy), counting, cache=cache)],
-                      counting.crops - before))
+    video = shaken_video(page, classifier)
     assert video[0][0] == still and sum(v[0] == still for v in video) >= 5, (still, video)
     assert max(crops for _, crops in video[1:]) < 0.3 * video[0][1], video  # both readings reused
 
@@ -137,21 +144,12 @@ def test_video_of_a_digit_filling_the_frame_reuses_its_second_reading(monkeypatc
     made = BlobCache.filled
     requests = []
 
-    def video():
-        counting, cache = CountingClassifier(classifier), BlobCache()
-        read = []
-        for dx, dy in np.random.default_rng(0).normal(0, 1.0, (6, 2)):
-            before = counting.crops
-            read.append(([n.text for n in read_frame(shake(photo, dx, dy), counting, cache=cache)],
-                         counting.crops - before))
-        return read
-
     def counted(cache):
         requests.append(cache.frame)
         return made(cache)
     monkeypatch.setattr(BlobCache, "filled", counted)
-    cached = video()
+    cached = shaken_video(photo, classifier)
     assert len(requests) == 6 and all(text == ["8"] for text, _ in cached), cached  # read again every frame
     assert max(crops for _, crops in cached[1:]) < 0.3 * cached[0][1], cached
     monkeypatch.setattr(BlobCache, "filled", lambda cache: BlobCache())  # a fresh cache every frame
-    assert min(crops for _, crops in video()[1:]) >= 0.5 * cached[0][1]
+    assert min(crops for _, crops in shaken_video(photo, classifier)[1:]) >= 0.5 * cached[0][1]

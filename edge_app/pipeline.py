@@ -160,7 +160,8 @@ class PipelineConfig:
     split_not_digit: float | None = 0.8  # ... as may narrower ones the model calls "not one digit" with this
     # probability: touching 1s (None: never); but only into pieces it calls "not one digit" with less than
     split_piece_not_digit: float = 0.9  # ... this (a digit joined to a shadow's edge is no two digits)
-    max_cuts: int = 4  # ... cut at up to this many columns of least ink, and evenly ...
+    max_cuts: int | None = None  # ... cut at up to this many columns of least ink (None: at every one, as a
+    # long chain of touching digits needs), and evenly ...
     min_cut_spacing: float = 0.15  # ... at least this many heights apart and from the ends; each cut then
     cut_reach: float | None = 0.1  # bends up to this many heights either way, row by row, to cross the least
     # ink: a digit's bar or foot reaching over its neighbour's column (None: cut straight down the column)
@@ -1496,7 +1497,8 @@ def _blob_mask(labels: np.ndarray, blob: Blob, box) -> np.ndarray:
 
 
 def _cut_columns(labels: np.ndarray, blob: Blob, config: PipelineConfig) -> list[int]:
-    """Where a wide blob may be cut: its ends, its columns of least ink, and the even cuts into two and three.
+    """Where a wide blob may be cut: its ends, its columns of least ink (the `max_cuts` least inked, or all),
+    and the even cuts into two and three, at least `min_cut_spacing` heights apart.
 
     Digits that touch at a thin bridge part at a column of little ink; round digits
     pressed together ("00") part where their walls meet, the most ink of all, which

@@ -954,6 +954,13 @@ def _read_exactly(classifier, scenes, config: PipelineConfig | None = None) -> i
     return sum([n.text for n in read_frame(s.image, classifier, config)] == s.texts for s in scenes)
 
 
+def _touching_lines(mnist_path, seed: int, count: int = 60) -> list:
+    """Generated lines whose neighbouring digits all touch."""
+    rng = np.random.default_rng(seed)
+    digits = DigitSource.find(str(mnist_path))
+    return [make_line(rng, digits, SceneConfig(touching=1.0)) for _ in range(count)]
+
+
 def _scans_read_exactly(classifier, scans, labels, config: PipelineConfig | None = None) -> int:
     """How many scans of one digit each read as exactly their label, nothing else."""
     config = config or PipelineConfig()
@@ -1434,12 +1441,38 @@ def _path_price(mask, paths, cut):
 def test_touching_digits_read_better_cut_along_bent_paths(classifier, mnist_path):
     """A straight cut slices the bar or foot of a digit that reaches over its touching neighbour's column;
     a bent one goes round it."""
-    digits = DigitSource.find(str(mnist_path))
-    rng = np.random.default_rng(13)
-    lines = [make_line(rng, digits, SceneConfig(touching=1.0)) for _ in range(60)]
+    lines = _touching_lines(mnist_path, 13)
     right = _read_exactly(classifier, lines)
     assert right >= 38  # the shipped model: 42
     assert right >= _read_exactly(classifier, lines, PipelineConfig(cut_reach=None)) + 3  # 38
+
+
+def test_a_long_chain_of_touching_digits_may_be_cut_at_every_neck():
+    """Seven rings joined in a row by thin bridges: each bridge is a column of least ink, a cut
+    to try, however many there are."""
+    mask = np.zeros((60, 330), np.uint8)
+    for k in range(7):
+        cv2.circle(mask, (25 + 46 * k, 30), 20, 1, 4)
+        if k:
+            cv2.line(mask, (25 + 46 * k - 26, 30), (25 + 46 * k - 20, 30), 1, 2)
+    count, labels = cv2.connectedComponents(mask)
+    assert count == 2  # one blob
+    blob = Blob((0, 0, 330, 60), (1,))
+    bridges = [25 + 46 * k - 23 for k in range(1, 7)]
+
+    def cut_at_every_bridge(config):
+        cuts = pipeline._cut_columns(labels, blob, config)
+        return all(min(abs(cut - bridge) for cut in cuts) <= 2 for bridge in bridges)
+    assert cut_at_every_bridge(PipelineConfig())
+    assert not cut_at_every_bridge(PipelineConfig(max_cuts=4))  # four minima and the even shares miss some
+
+
+@needs_model
+def test_lines_of_touching_digits_read_better_cut_at_every_column_of_least_ink(classifier, mnist_path):
+    lines = _touching_lines(mnist_path, 14)
+    right = _read_exactly(classifier, lines)
+    assert right >= 44  # the shipped model: 47
+    assert right >= _read_exactly(classifier, lines, PipelineConfig(max_cuts=4)) + 3  # 41
 
 
 def test_a_narrow_blob_is_cut_only_into_pieces_that_are_digits():

@@ -403,7 +403,13 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
     half = _darkest_of_2x2(flat)
     lines = None
     widest = max(config.rule_min_width, int(np.ceil(config.rule_width * max(half.shape))))  # pixels at half size
-    length = config.rule_length * max(half.shape)  # alone, never the height of a strip: a digit spans that
+    # Alone, never the height of a strip: a digit spans that. A strip read again with paper added (`pad`, pad / 2
+    # a side at half size) is measured without that paper, where its rules do not run: their length, and the
+    # share of the strip a rule its digits hide meets ink in. A crop one digit fills keeps the paper in both:
+    # its stem is a line nearly as long as the crop.
+    height, width = flat.shape[0] - 2 * pad, flat.shape[1] - 2 * pad
+    strip = pad and width >= config.strip_aspect * height
+    length = config.rule_length * (max(half.shape) - (pad if strip else 0))
     for axis in (0, 1):  # horizontal rules, then vertical ones on the transposed page
         small = half if axis == 0 else np.ascontiguousarray(half.T)  # OpenCV copies strided images at every call
         width = small.shape[1]
@@ -420,7 +426,8 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
         if np.count_nonzero(straight.any(axis=0)) < RULE_COVER * min(length, across):
             continue  # not enough straight ink across the page for even one rule
         on_rule = _rules(straight, length, across, config.rule_slack + widest, widest + 2, config.rule_family,
-                         None if config.rule_inked is None else ink, (config.rule_inked, config.rule_inked_cover))
+                         None if config.rule_inked is None else ink, (config.rule_inked, config.rule_inked_cover),
+                         pad // 2 if strip else 0)
         if on_rule is None:
             continue
         page = flat if axis == 0 else np.ascontiguousarray(flat.T)  # OpenCV, below, would copy it anyway
@@ -459,7 +466,8 @@ def _darkest_of_2x2(image: np.ndarray) -> np.ndarray:
 
 
 def _rules(straight: np.ndarray, length: float, across: float, tolerance: float, thickness: int,
-           family: int, ink: np.ndarray | None = None, inked: tuple[float, float] = (1.0, 0.0)) -> np.ndarray | None:
+           family: int, ink: np.ndarray | None = None, inked: tuple[float, float] = (1.0, 0.0),
+           margin: int = 0) -> np.ndarray | None:
     """Where the rules are (None if nowhere): lines `thickness` pixels wide through straight runs
     that line up, each on the line through the longest of them at the slope the page's rules have
     there (_slope_trend). A page's rules come several to a frame, or run across it: a rule covers
@@ -469,7 +477,8 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
     stem of a digit that fills it. With `ink` (the mask the runs were found in), a line whose runs
     cover at least `inked[1]` of `across` is a rule too when it crosses `across` pixels of the
     frame and meets ink in `inked[0]` of them: a rule the digits written on it hide for the most
-    part, where a row of digits' tops or a dashed line has paper between its runs."""
+    part, where a row of digits' tops or a dashed line has paper between its runs. `margin`: pixels of
+    paper added at each end of the lines (a crop read again), where no rule's ink is to be met."""
     count, labels, stats, centres = cv2.connectedComponentsWithStats(straight, connectivity=8)
     left, widths = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     slope = np.zeros(count)
@@ -514,17 +523,18 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
         if not rule:
             if near is None:
                 near = cv2.dilate(ink, np.ones((2 * tolerance + 1, 1), np.uint8))
-            if _inked_along(near, line, across) < inked[0]:
+            if _inked_along(near[:, margin:near.shape[1] - margin], line, across, margin) < inked[0]:
                 continue
         points = [(x, int(round(np.polyval(line, x)))) for x in (0, straight.shape[1] - 1)]
         cv2.line(on_rule, points[0], points[1], 1, thickness)
     return on_rule.astype(bool) if on_rule.any() else None
 
 
-def _inked_along(ink: np.ndarray, line, across: float) -> float:
-    """Share of the columns a line crosses the frame in where it meets ink; 0 when it crosses fewer than `across`."""
+def _inked_along(ink: np.ndarray, line, across: float, start: int = 0) -> float:
+    """Share of the columns a line crosses the frame in where it meets ink; 0 when it crosses fewer than `across`.
+    `ink` holds the frame's columns from `start` on, `line` is in the frame's."""
     xs = np.arange(ink.shape[1])
-    ys = np.round(np.polyval(line, xs)).astype(int)
+    ys = np.round(np.polyval(line, xs + start)).astype(int)
     inside = (ys >= 0) & (ys < ink.shape[0])
     if np.count_nonzero(inside) < across:
         return 0.0

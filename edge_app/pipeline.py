@@ -407,8 +407,7 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
     # a side at half size) is measured without that paper, where its rules do not run: their length, and the
     # share of the strip a rule its digits hide meets ink in. A crop one digit fills keeps the paper in both:
     # its stem is a line nearly as long as the crop.
-    height, width = flat.shape[0] - 2 * pad, flat.shape[1] - 2 * pad
-    strip = pad and width >= config.strip_aspect * height
+    strip = pad > 0 and flat.shape[1] - 2 * pad >= config.strip_aspect * (flat.shape[0] - 2 * pad)
     length = config.rule_length * (max(half.shape) - (pad if strip else 0))
     for axis in (0, 1):  # horizontal rules, then vertical ones on the transposed page
         small = half if axis == 0 else np.ascontiguousarray(half.T)  # OpenCV copies strided images at every call
@@ -523,18 +522,18 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
         if not rule:
             if near is None:
                 near = cv2.dilate(ink, np.ones((2 * tolerance + 1, 1), np.uint8))
-            if _inked_along(near[:, margin:near.shape[1] - margin], line, across, margin) < inked[0]:
+            if _inked_along(near, line, across, margin) < inked[0]:
                 continue
         points = [(x, int(round(np.polyval(line, x)))) for x in (0, straight.shape[1] - 1)]
         cv2.line(on_rule, points[0], points[1], 1, thickness)
     return on_rule.astype(bool) if on_rule.any() else None
 
 
-def _inked_along(ink: np.ndarray, line, across: float, start: int = 0) -> float:
+def _inked_along(ink: np.ndarray, line, across: float, margin: int = 0) -> float:
     """Share of the columns a line crosses the frame in where it meets ink; 0 when it crosses fewer than `across`.
-    `ink` holds the frame's columns from `start` on, `line` is in the frame's."""
-    xs = np.arange(ink.shape[1])
-    ys = np.round(np.polyval(line, xs + start)).astype(int)
+    The `margin` columns at either end (paper added) are left out."""
+    xs = np.arange(margin, ink.shape[1] - margin)
+    ys = np.round(np.polyval(line, xs)).astype(int)
     inside = (ys >= 0) & (ys < ink.shape[0])
     if np.count_nonzero(inside) < across:
         return 0.0

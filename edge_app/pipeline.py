@@ -424,8 +424,14 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
         across = config.rule_span * (width - pad)  # pad / 2 on each side at half size
         if np.count_nonzero(straight.any(axis=0)) < RULE_COVER * min(length, across):
             continue  # not enough straight ink across the page for even one rule
-        on_rule = _rules(straight, length, across, config.rule_slack + widest, widest + 2, config.rule_family,
-                         None if config.rule_inked is None else ink, (config.rule_inked, config.rule_inked_cover),
+        # Lines across a wide frame's shorter side come in a family, or hidden by the digits on them, only
+        # with rules along it (a squared page): digits' stems span a strip cropped close as a grid's lines
+        # do, and are all ink. A tall frame's rules down it are a page's held sideways.
+        across_too = axis == 0 or lines is not None or flat.shape[0] > flat.shape[1]
+        on_rule = _rules(straight, length, across, config.rule_slack + widest, widest + 2,
+                         config.rule_family if across_too else math.inf,
+                         None if config.rule_inked is None or not across_too else ink,
+                         (config.rule_inked, config.rule_inked_cover),
                          pad // 2 if strip else 0)
         if on_rule is None:
             continue

@@ -1120,6 +1120,28 @@ def test_shadowed_cells_of_a_squared_page_are_not_filled_as_marker_strokes(class
         classifier, singles, dataclasses.replace(tips_kept, stroke_inside=None)) + 2
 
 
+def test_digits_stems_down_a_strip_cropped_close_are_no_rules():
+    """Three slanting stems spanning a strip, and nothing across it: no squared page's lines, though a
+    grid's lines down a strip come three or more to it and span it as these do."""
+    strip = np.full((40, 270), 255, np.uint8)
+    for x in (60, 150, 240):
+        cv2.line(strip, (x + 4, 0), (x - 4, 39), 40, 2)  # a 9's or a 1's stem, top to bottom
+        cv2.ellipse(strip, (x - 25, 20), (12, 15), 0, 0, 360, 40, 2)  # a round digit beside it
+    assert not np.any(remove_rules(strip) != strip)
+    squared = strip.copy()
+    squared[[5, 34], :] = 150  # the page's lines across the strip: now the stems' family is a grid's too
+    assert np.any(remove_rules(squared)[:, 150] == 255)
+
+
+@needs_realdev
+@needs_model
+def test_a_real_line_cropped_to_its_ink_reads_as_written(classifier):
+    image = cv2.imread(str(REALDEV / "digit_strings" / "lines" / "page5_line0_64193796.png"), cv2.IMREAD_COLOR)
+    for margin in (0, 1, 3):  # pixels of paper left round the ink (7..273 and 8..45 in the line's image)
+        crop = image[8 - margin:46 + margin, 7 - margin:274 + margin]
+        assert [n.text for n in read_frame(crop, classifier)] == ["64193796"], margin
+
+
 @needs_model
 def test_a_notebook_line_cropped_close_is_read_again_with_its_rule_found(classifier, mnist_path):
     """Cropped close, a line's last digit runs off the strip, so it is read again with paper added; there

@@ -471,7 +471,7 @@ def _darkest_of_2x2(image: np.ndarray) -> np.ndarray:
 
 
 def _rules(straight: np.ndarray, length: float, across: float, tolerance: float, thickness: int,
-           family: int, ink: np.ndarray | None = None, inked: tuple[float, float] = (1.0, 0.0),
+           family: float, ink: np.ndarray | None = None, inked: tuple[float, float] = (1.0, 0.0),
            margin: int = 0) -> np.ndarray | None:
     """Where the rules are (None if nowhere): lines `thickness` pixels wide through straight runs
     that line up, each on the line through the longest of them at the slope the page's rules have

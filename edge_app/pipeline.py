@@ -407,7 +407,7 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
     # a side at half size) is measured without that paper, where its rules do not run: their length, and the
     # share of the strip a rule its digits hide meets ink in. A crop one digit fills keeps the paper in both:
     # its stem is a line nearly as long as the crop.
-    strip = pad > 0 and flat.shape[1] - 2 * pad >= config.strip_aspect * (flat.shape[0] - 2 * pad)
+    strip = pad > 0 and _is_strip((flat.shape[0] - 2 * pad, flat.shape[1] - 2 * pad), config)
     length = config.rule_length * (max(half.shape) - (pad if strip else 0))
     for axis in (0, 1):  # horizontal rules, then vertical ones on the transposed page
         small = half if axis == 0 else np.ascontiguousarray(half.T)  # OpenCV copies strided images at every call
@@ -897,7 +897,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
     if config.small_kernel is not None and squarish and (
             small or (config.flat_paper is not None and _flat_paper(grey, config))):
         config = replace(config, background_kernel=max(config.background_kernel, config.small_kernel))
-    strip = grey.shape[1] >= config.strip_aspect * grey.shape[0]  # a number's line, cropped
+    strip = _is_strip(grey.shape, config)
     digits = _read_grey(grey, classifier, config, small, strip, cache)
     if digits is None:
         # Nothing digit-like apart from blobs cut by the border, or digits at a crop's ends
@@ -1486,6 +1486,11 @@ def _join_pairs(boxes: np.ndarray, config: PipelineConfig) -> tuple[list, list]:
             best = overlap[row, candidates]
             small.append((start + row, int(candidates[np.flatnonzero(best == best.max())[-1]])))
     return stacked, small
+
+
+def _is_strip(shape, config: PipelineConfig) -> bool:
+    """Whether a frame of this (height, width) is a number's line, cropped: `strip_aspect` times as wide as tall."""
+    return shape[1] >= config.strip_aspect * shape[0]
 
 
 def _touches_border(box, frame_shape):

@@ -71,9 +71,12 @@ class PipelineConfig:
     # (None, or small_kernel None: never read again) ...
     filled_confidence: float | None = 0.99
     filled_digits: int = 3
+    filled_broken: int = 6  # ... or at most this many, none of them sure: a thick digit broken into pieces
     filled_unsure: float = 0.95
     filled_larger: float | None = 1.5  # ... whose box, after one sure number, is this many times its box's
     # area or more (the rest of the digit was taken for paper; None: a sure number is never read again) ...
+    # or holding that digit, read the same where it lies (sharing filled_same of the smaller box), beside others
+    filled_same: float = 0.5
     filled_height: float = 0.5  # ... at least this share of the frame's height ...
     filled_margin: float = 0.01  # ... clear of the frame's edges by this share of its longer side (a
     # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame). It is read again only when ink too
@@ -963,10 +966,13 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     nothing or as another digit. Shrunk under min_side, the frame is read with the small
     kernel, as a scan is, which follows its shadows less closely: that reading is taken
     only when it is a sure, large digit inside the frame and the first is empty, unsure,
-    broken in two, or one sure number much smaller than it (the rest of the digit taken
-    for paper: a 7's bar, a 4's foot).
+    broken in pieces, one sure number much smaller than it (the rest of the digit taken
+    for paper: a 7's bar, a 4's foot), or one holding that digit, read the same at its
+    place, beside others (a shadow's or the paper's dark corner read as a digit).
     """
-    if config.filled_confidence is None or config.small_kernel is None or len(digits) > config.filled_digits:
+    if config.filled_confidence is None or config.small_kernel is None or (
+            len(digits) > config.filled_digits and (len(digits) > config.filled_broken or max(
+                d.confidence for d in digits) >= config.filled_unsure)):
         return digits  # a page's digits are grouped once, by read_frame, not here as well
     numbers = group_numbers(digits, config)
     sure = len(numbers) == 1 and numbers[0].confidence >= config.filled_unsure
@@ -982,7 +988,9 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     margin = config.filled_margin * max(grey.shape)
     if h < config.filled_height * grey.shape[0] or min(x, y, grey.shape[1] - x - w, grey.shape[0] - y - h) <= margin:
         return digits
-    if sure and w * h < config.filled_larger * numbers[0].box[2] * numbers[0].box[3]:
+    same = len(digits) > 1 and any(
+        d.digit == found.digit and _overlap(d.box, (x, y, w, h)) >= config.filled_same for d in digits)
+    if sure and w * h < config.filled_larger * numbers[0].box[2] * numbers[0].box[3] and not same:
         return digits
     return [Digit(found.digit, found.confidence, (x, y, w, h))]
 
@@ -1499,6 +1507,18 @@ def _touches_border(box, frame_shape):
     x, y, w, h = box
     margin = max(BORDER_MARGIN, round(BORDER_SHARE * max(frame_shape[:2])))
     return (x < margin) | (y < margin) | (x + w > frame_shape[1] - margin) | (y + h > frame_shape[0] - margin)
+
+
+def intersection(a, b) -> float:
+    """The area two (x, y, w, h) boxes share."""
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(0, w) * max(0, h)
+
+
+def _overlap(a, b) -> float:
+    """The share of the smaller of boxes a and b that lies in both."""
+    return intersection(a, b) / max(1, min(a[2] * a[3], b[2] * b[3]))
 
 
 def _union(a, b):

@@ -9,7 +9,7 @@ in MIN_SEEN frames, and goes after MAX_MISSED frames without a match.
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from edge_app.pipeline import Number
+from edge_app.pipeline import Number, intersection
 
 VOTES = 9  # readings each track votes over
 MIN_SEEN = 2  # frames a number must be seen in before it is reported
@@ -64,10 +64,3 @@ def iou(a, b) -> float:
     if inter <= 0:
         return 0.0
     return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
-
-
-def intersection(a, b) -> float:
-    """The area two (x, y, w, h) boxes share."""
-    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    return max(0, w) * max(0, h)

@@ -1017,6 +1017,41 @@ def test_a_digit_filling_the_photo_read_as_a_sure_part_of_it_is_read_again(class
     assert stem.text == "1" and stem.confidence >= PipelineConfig().filled_unsure
 
 
+def _square_crops(mnist_path, seed: int, items: list[int]) -> list:
+    """Items of the targets' square crops (single-digit photos cropped to a square 600 px wide, the digit
+    filling it but a 10% margin) made from generator seed `seed`."""
+    rng = np.random.default_rng(seed)
+    digits = DigitSource.find(str(mnist_path))
+    scenes = [make_single_digit(rng, digits) for _ in range(max(items) + 1)]
+    return [fill_frame(scenes[i], margin=0.1, side=600, square=True) for i in items]
+
+
+@needs_model
+def test_a_digit_filling_the_photo_broken_in_many_unsure_pieces_is_read_again(classifier, mnist_path):
+    """A blurred grey 7 filling the frame comes apart in four pieces, each unsure (2, 5, 3, 8 at 0.52-0.76).
+    More than filled_digits digits are a page's, not read again, unless none is sure and there are at most
+    filled_broken of them: read shrunk, the 7 is sure."""
+    (seven,) = _square_crops(mnist_path, 600, [179])
+    assert seven.texts == ["7"]
+    assert [n.text for n in read_frame(seven.image, classifier)] == ["7"]
+    broken = read_frame(seven.image, classifier, PipelineConfig(filled_broken=PipelineConfig().filled_digits))
+    assert sum(len(n.text) for n in broken) > PipelineConfig().filled_digits
+    assert max(d.confidence for n in broken for d in n.digits) < PipelineConfig().filled_unsure
+
+
+@needs_model
+def test_a_digit_filling_the_photo_read_again_alone_drops_what_was_read_beside_it(classifier, mnist_path):
+    """A 6 filling a yellow square crop reads as a sure "56": the 6, and a dark corner of the paper read as
+    a 5. Read shrunk, the frame is the 6 alone, at the 6's place: the second reading is taken, though its
+    box is no larger than the first's number (filled_larger)."""
+    (six,) = _square_crops(mnist_path, 600, [89])
+    assert six.texts == ["6"]
+    (number,) = read_frame(six.image, classifier)
+    assert number.text == "6"
+    x, y, w, h = number.box
+    assert w * h >= 0.2 * 600 * 600 and x > 100  # the 6 itself, not the corner at the top left
+
+
 def test_thick_ink_is_a_marker_stroke_not_blank_paper_or_a_shadow():
     """The test that lets a frame be read again: ink wider than the closing's kernel and narrower than the
     small kernel. A marker 0 filling the frame has it; blank paper, and paper under a soft shadow, do not."""

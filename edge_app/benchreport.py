@@ -53,7 +53,7 @@ def markdown(report: dict) -> str:
         f"Data: {mnist}; {data['scenes']} scenes of {'x'.join(map(str, data['scene_size']))} "
         f"(seed {data['scene_seed']}, {data.get('scene_ruled', 0.0):.0%} on ruled paper, digits from the "
         f"{data['scene_digits']}, {data['scene_numbers']} numbers, {data['scene_true_digits']} digits). "
-        f"Timings with {threads} interpreter thread(s), warm-up excluded.",
+        f"Timings with {threads} thread(s) for the interpreter and OpenCV, warm-up excluded.",
         "",
         "| model | variant | size | MNIST | agrees with float32 | scene digits found | precision | scene digits "
         f"right | numbers exact | load ms | latency p50 ms | p95 ms | digits/s at batch "

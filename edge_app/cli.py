@@ -148,7 +148,7 @@ def _add_model_options(parser) -> None:
     parser.add_argument("--model", default=None,
                         help=f".tflite digit classifier (default: models/{DEFAULT_MODEL_NAME})")
     parser.add_argument("--num-threads", type=_positive(int, "at least 1"), default=None,
-                        help="interpreter threads (default: runtime's)")
+                        help="threads for the interpreter and OpenCV (default: each one's own)")
     parser.add_argument("--delegate", default=None, metavar="PATH",
                         help="external delegate library, such as an Edge TPU's")
     parser.add_argument("--min-confidence", type=_probability, default=PipelineConfig().min_confidence,
@@ -181,7 +181,7 @@ def _add_bench_parser(commands) -> None:
                         help=f"classify the first N MNIST test digits (default: all, {quick.mnist_limit:,} "
                              "with --quick)")
     parser.add_argument("--threads", type=_positive(int, "at least 1"), nargs="+", default=None, metavar="N",
-                        help="interpreter threads to time; bench.json's top-level figures are the first's "
+                        help="threads to time (interpreter and OpenCV); bench.json's top-level figures are the first's "
                              f"(default: {' '.join(map(str, full.threads))}, 1 and the core count)")
     parser.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), default=None,
                         help="print two saved bench.json side by side, and measure nothing")
@@ -232,6 +232,9 @@ def main(argv=None) -> int:
 def _classifier(args):
     from edge_app.classifier import Classifier
     classifier = Classifier(args.model or default_model(), num_threads=args.num_threads, delegate=args.delegate)
+    if args.num_threads is not None:
+        import cv2
+        cv2.setNumThreads(args.num_threads)  # OpenCV's pool costs more than it saves on a 640x480 frame
     for warning in classifier.warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
     return classifier

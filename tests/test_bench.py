@@ -135,6 +135,7 @@ def test_bench_json_holds_every_figure_and_the_machine(small_run):
         assert all(row[name] is not None for name in REQUIRED_FIELDS), row
         assert row["size_bytes"] == (FLOAT32 if row is float32 else INT8).stat().st_size
         assert [entry["num_threads"] for entry in row["by_threads"]] == [1, 2]
+        assert [entry["opencv_threads"] for entry in row["by_threads"]] == [1, 2]  # the pipeline's too
         assert all(row[name] == row["by_threads"][0][name] for name in ("latency_ms_p50", "frame_ms_p50"))
         assert 0 < row["latency_ms_p50"] <= row["latency_ms_p95"] and row["throughput_per_s"] > 0
         assert 5 < row["peak_rss_mb"] < 2000 and row["frame_ms_p50"] > 0

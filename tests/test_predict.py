@@ -224,6 +224,23 @@ def test_predict_bad_options_one_line(args, fragment):
     assert len(errors) == 1 and fragment in errors[0], result.stderr
 
 
+@needs_model
+def test_num_threads_sets_the_interpreters_and_opencvs_threads():
+    import argparse
+
+    from edge_app.cli import _classifier
+    before = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(2)
+        _classifier(argparse.Namespace(model=str(INT8), num_threads=1, delegate=None))
+        assert cv2.getNumThreads() == 1
+        cv2.setNumThreads(2)
+        _classifier(argparse.Namespace(model=str(INT8), num_threads=None, delegate=None))
+        assert cv2.getNumThreads() == 2  # not given: OpenCV keeps its own
+    finally:
+        cv2.setNumThreads(before)
+
+
 def test_large_jpeg_is_decoded_reduced_with_full_size_kept(tmp_path):
     from edge_app.imageio import read_picture
     image = np.full((3000, 4000, 3), 230, np.uint8)

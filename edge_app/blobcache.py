@@ -8,11 +8,14 @@ from when it was made, so even a change too small to notice is read within that
 many frames; a new stroke changes a blob's box or its look and is read at once.
 The readings made in one frame (a new page) expire over several frames, not all
 in the same one, so that re-reading them does not stall one frame in every `max_age`.
+The paper's estimate, the costliest step before the blobs are found, is reused the
+same way (`paper`), for fewer frames, and only while the whole frame barely changed.
 
     cache = BlobCache()
     numbers = read_frame(frame, classifier, cache=cache)  # one cache per video stream
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -25,6 +28,9 @@ MIN_SHIFT = 4  # ... or this many pixels, if more ...
 MAX_CHANGE = 12.0  # ... and grey levels its thumbnail may differ by on average
 STAGGER = 0.5  # readings live max_age, max_age - 1, ... frames in turn, over this share of max_age: 15 down to 9
 TURN_TOLERANCE = 1.0  # degrees: a page askew is turned level by the same angle while its slope stays this close
+PAPER_AGE = 5  # frames the paper's estimate is reused for, at most ...
+PAPER_THUMB = 8  # ... while the frame, shrunk this many times each way, ...
+PAPER_CHANGE = 1.0  # ... differs from the frame it was made in by at most this many grey levels on average
 
 
 @dataclass
@@ -47,6 +53,7 @@ class BlobCache:
         self._angle: float | None = None  # degrees the last page held askew was turned by
         self._filled: BlobCache | None = None
         self._filled_in = -1  # the frame the frame-filling digit's cache was last handed out in
+        self._paper: tuple | None = None  # the last paper estimate made: (frame, the frame's thumbnail, estimate)
 
     def next_frame(self) -> None:
         """Start a frame: what was found or read in the last one is what the next one can reuse."""
@@ -76,6 +83,22 @@ class BlobCache:
             self._filled = BlobCache(self.max_age)
         self._filled_in = self.frame
         return self._filled
+
+    def paper(self, grey: np.ndarray, estimate: Callable[[], tuple]) -> tuple:
+        """The paper's estimate for the grey frame (pipeline.paper_estimate): the one made in a recent
+        frame while this one looks as that one did, else `estimate()`, kept. The paper changes slowly
+        and its estimate is smooth: a steady camera's frames, shaken by a pixel, share it."""
+        height, width = (side // PAPER_THUMB for side in grey.shape)
+        thumb = cv2.resize(grey[:height * PAPER_THUMB, :width * PAPER_THUMB], (max(1, width), max(1, height)),
+                           interpolation=cv2.INTER_AREA).astype(np.float32)
+        if self._paper is not None:
+            made, last, paper = self._paper
+            if (self.frame - made < PAPER_AGE and last.shape == thumb.shape and paper[0].shape == grey.shape
+                    and float(np.mean(np.abs(last - thumb))) <= PAPER_CHANGE):
+                return paper
+        paper = estimate()
+        self._paper = (self.frame, thumb, paper)
+        return paper
 
     def find(self, image: np.ndarray, box) -> tuple[tuple[int, int, int, int], object] | None:
         """A recent reading of this blob of `image` (the frame's grey ink): (its box then, the reading), or None.

@@ -1051,7 +1051,7 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
     stroke cut by the border dwarfs all the blobs inside, or in a `line` (a strip: a number's line,
     cropped) when a piece the border cuts is a digit in their row (_cut_in_row). Read with paper
     added, a blob spanning the frame within it both ways is read whole (`crop_whole`)."""
-    found = find_blobs(grey, config, pad)
+    found = find_blobs(grey, config, pad, cache)
     if (not found.blobs or (crop and _cut_stroke_dominates(found.cut, found.blobs, found.areas, config))
             or (line and _cut_in_row(found.cut, found.blobs, found.areas, config))):
         return None
@@ -1078,10 +1078,14 @@ class Found:
     cut: list[Blob]  # ink pieces the frame's border cuts
 
 
-def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad: int = 0) -> Found:
+def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad: int = 0,
+               cache: BlobCache | None = None) -> Found:
     """Every stage before the classifier, on a grey frame at working size; `pad`: pixels of paper added
-    all round it (read_frame's second reading of a crop)."""
-    smooth, sharp, wide = paper_estimate(grey, config)
+    all round it (read_frame's second reading of a crop); `cache`, live video's, may hold the paper's estimate."""
+    if cache is None:
+        smooth, sharp, wide = paper_estimate(grey, config)
+    else:
+        smooth, sharp, wide = cache.paper(grey, lambda: paper_estimate(grey, config))
     divided = divide_paper(grey, smooth)
     levels = _ink_levels(255 - divided, config)  # measured once: rules are rarely found, and the page stays as it is
     # The grain is measured only where the noise the levels were set by is as high: a strip cropped close,

@@ -153,3 +153,44 @@ def test_video_of_a_digit_filling_the_frame_reuses_its_second_reading(monkeypatc
     assert max(crops for _, crops in cached[1:]) < 0.3 * cached[0][1], cached
     monkeypatch.setattr(BlobCache, "filled", lambda cache: BlobCache())  # a fresh cache every frame
     assert min(crops for _, crops in shaken_video(photo, classifier)[1:]) >= 0.5 * cached[0][1]
+
+
+def test_the_paper_estimate_is_reused_while_the_frame_looks_the_same_and_never_for_long():
+    from edge_app.blobcache import PAPER_AGE
+    scene = make_scene(np.random.default_rng(4))
+    grey = cv2.cvtColor(scene.image, cv2.COLOR_BGR2GRAY)
+    made = []
+
+    def estimate():
+        made.append(cache.frame)
+        return (np.zeros_like(grey), len(made))
+    cache = BlobCache()
+    cache.next_frame()
+    first = cache.paper(grey, estimate)
+    cache.next_frame()
+    assert cache.paper(shake(grey, 0.5, -0.5), estimate) is first  # shaken by half a pixel: the same paper
+    cache.next_frame()
+    dimmed = (grey * 0.9).astype(np.uint8)  # the light changed
+    assert cache.paper(dimmed, estimate) is not first and made == [1, 3]
+    for _ in range(PAPER_AGE):
+        cache.next_frame()
+        cache.paper(dimmed, estimate)
+    assert made == [1, 3, 3 + PAPER_AGE]  # made again PAPER_AGE frames on, however steady the frame
+    cache.next_frame()
+    covered = dimmed.copy()
+    covered[100:300, 200:500] = 40  # a hand over a fifth of the page
+    assert cache.paper(covered, estimate)[1] == 4
+    cache.next_frame()
+    assert cache.paper(covered[:, :400], estimate)[1] == 5  # another size: made anew
+
+
+@pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
+def test_video_of_a_steady_page_reads_as_with_its_paper_estimated_every_frame(monkeypatch):
+    from edge_app import blobcache
+    from edge_app.classifier import Classifier
+    classifier = Classifier(INT8)
+    photo = make_scene(np.random.default_rng(6)).image
+    reused = shaken_video(photo, classifier, frames=8)
+    monkeypatch.setattr(blobcache, "PAPER_AGE", 1)  # a new estimate every frame
+    fresh = shaken_video(photo, classifier, frames=8)
+    assert reused[0][0] and [text for text, _ in reused] == [text for text, _ in fresh]

@@ -35,6 +35,9 @@ MAX_RULE_SLOPE = 0.2  # rise over run: a ruled line is within about 11 degrees o
 RULE_SLOPE_MATCH = 0.05  # runs on one rule differ this little in slope ...
 RULE_SLOPE_JITTER = 2.0  # ... give or take this many pixels over a run's length: a short run's slope is rough
 RULE_COVER = 0.6  # share of a rule's minimum length that must be ink: a row of digits' tops is not a rule
+RULE_FIT_SPREAD = 0.5  # share of the frame's width: runs of a line spread over less give it a rough slope ...
+RULE_TILT_SEARCH = 0.08  # ... and lines through them this much steeper or flatter are tried, ...
+RULE_TILT_STEPS = 8  # ... at this many slopes each way
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than the closing's kernel
 
@@ -531,11 +534,29 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
         if not rule:
             if near is None:
                 near = cv2.dilate(ink, np.ones((2 * tolerance + 1, 1), np.uint8))
+            line = _most_inked(near, line, group, centres, widths, across, margin)
             if _inked_along(near, line, across, margin) < inked[0]:
                 continue
         points = [(x, int(round(np.polyval(line, x)))) for x in (0, straight.shape[1] - 1)]
         cv2.line(on_rule, points[0], points[1], 1, thickness)
     return on_rule.astype(bool) if on_rule.any() else None
+
+
+def _most_inked(ink: np.ndarray, line, group: list[int], centres: np.ndarray, widths: np.ndarray, across: float,
+                margin: int) -> tuple[float, float]:
+    """`line`, or a line through the same runs' centre at a slope up to RULE_TILT_SEARCH from its own that meets
+    more ink (_inked_along): fitted through a few short runs close together, a rule's slope is rough, and a
+    line across the whole frame at that slope strays off the rule at its ends."""
+    if len(group) < 2 or np.ptp(centres[group, 0]) >= RULE_FIT_SPREAD * ink.shape[1]:
+        return line
+    x, y = np.average(centres[group], axis=0, weights=widths[group])
+    best, most = line, _inked_along(ink, line, across, margin)
+    for slope in line[0] + np.linspace(-RULE_TILT_SEARCH, RULE_TILT_SEARCH, 2 * RULE_TILT_STEPS + 1):
+        candidate = (slope, y - slope * x)
+        share = _inked_along(ink, candidate, across, margin)
+        if share > most:
+            best, most = candidate, share
+    return best
 
 
 def _inked_along(ink: np.ndarray, line, across: float, margin: int = 0) -> float:

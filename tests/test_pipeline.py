@@ -21,6 +21,8 @@ from edge_app.pipeline import (
     _cut_paths,
     _darker,
     _flat_paper,
+    _inked_along,
+    _most_inked,
     _on_step,
     _predict,
     _rules,
@@ -1188,6 +1190,39 @@ def test_a_notebook_line_cropped_close_is_read_again_with_its_rule_found(classif
     lines = [make_line(rng, digits, SceneConfig(rules=1.0), margin=(0.0, 0.05)) for _ in range(40)]
     assert [n.text for n in read_frame(lines[36].image, classifier)] == ["1007776"]  # nothing before
     assert _read_exactly(classifier, lines) >= 23  # the shipped model: 25; 20 before
+
+
+def test_a_rule_seen_in_a_few_short_runs_is_followed_at_the_slope_that_meets_its_ink():
+    """A faint rule across a strip, found straight only in two short runs close together, each tilted by the
+    strokes crossing it: the line fitted through them strays off the rule at the strip's ends, and its ink
+    is met in too few columns. A line through the same runs a little flatter follows it; a row of digits'
+    tops, with paper between them, is met at no slope."""
+    ink = np.zeros((104, 296), np.uint8)
+    xs = np.arange(296)
+    ink[np.round(49 + 0.017 * xs).astype(int), xs] = 1  # the rule, gently rising
+    near = cv2.dilate(ink, np.ones((9, 1), np.uint8))
+    centres = np.array([[0.0, 0.0], [234.8, 51.7], [194.2, 53.6]])  # the runs as found: background, two runs
+    widths = np.array([0, 44, 28])
+    fitted = tuple(np.polyfit(centres[1:, 0], centres[1:, 1], 1))  # slope -0.047
+    assert _inked_along(near, fitted, 200, 34) < 0.95
+    line = _most_inked(near, fitted, [1, 2], centres, widths, 200, 34)
+    assert _inked_along(near, line, 200, 34) >= 0.95 and abs(line[0] - 0.017) < 0.03
+    tops = np.zeros_like(near)
+    for left in range(34, 262, 30):
+        tops[45:55, left:left + 18] = 1  # digits' tops: 18 px of ink, 12 of paper, along the strip
+    assert _inked_along(tops, _most_inked(tops, fitted, [1, 2], centres, widths, 200, 34), 200, 34) < 0.7
+
+
+@needs_model
+def test_a_notebook_line_whose_rule_is_found_only_in_short_runs_is_read(classifier, mnist_path):
+    """Read again with paper added, a close-cropped notebook line's faint rule is straight only in short runs
+    between three of its eleven digits; before the line through them was tried at other slopes, the rule
+    was not found, joined every digit into one blob too wide for a digit, and the line read nothing."""
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(305)
+    lines = [make_line(rng, digits, SceneConfig(rules=1.0), margin=(0.0, 0.05)) for _ in range(75)]
+    assert lines[74].texts == ["18412553771"]
+    assert [n.text for n in read_frame(lines[74].image, classifier)] == ["18412553771"]
 
 
 @needs_model

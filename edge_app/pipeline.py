@@ -410,9 +410,9 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
     lines = None
     widest = max(config.rule_min_width, int(np.ceil(config.rule_width * max(half.shape))))  # pixels at half size
     # Alone, never the height of a strip: a digit spans that. A strip read again with paper added (`pad`, pad / 2
-    # a side at half size) is measured without that paper, where its rules do not run: their length, and the
-    # share of the strip a rule its digits hide meets ink in. A crop one digit fills keeps the paper in both:
-    # its stem is a line nearly as long as the crop.
+    # a side at half size) is measured without that paper, where its rules do not run: their length, the straight
+    # runs they are found in, and the share of the strip a rule its digits hide meets ink in. A crop one digit
+    # fills keeps the paper in all three: its stem is a line nearly as long as the crop.
     strip = pad > 0 and _is_strip((flat.shape[0] - 2 * pad, flat.shape[1] - 2 * pad), config)
     length = config.rule_length * (max(half.shape) - (pad if strip else 0))
     for axis in (0, 1):  # horizontal rules, then vertical ones on the transposed page
@@ -425,7 +425,7 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
         band = cv2.dilate(ink & (1 - thick), np.ones((2 * config.rule_slack + 1, 1), np.uint8))
         # Close the breaks a grid's crossing lines leave, then keep runs straight for `run` pixels.
         band = cv2.morphologyEx(band, cv2.MORPH_CLOSE, np.ones((1, 2 * widest + 1), np.uint8))
-        run = max(4, int(config.rule_run * width))
+        run = max(4, int(config.rule_run * (width - (pad if strip else 0))))
         straight = cv2.morphologyEx(band, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
         across = config.rule_span * (width - pad)  # pad / 2 on each side at half size
         if np.count_nonzero(straight.any(axis=0)) < RULE_COVER * min(length, across):

@@ -1226,6 +1226,18 @@ def test_a_notebook_line_whose_rule_is_found_only_in_short_runs_is_read(classifi
 
 
 @needs_model
+def test_a_squared_strip_read_again_finds_its_rules_in_runs_as_long_as_its_own_width_asks(classifier, mnist_path):
+    """Read again with paper added, a close-cropped squared strip's faint rule is straight only in runs
+    15-27 px long (at half size); a straight run had to be 6% of the padded width, 20 px, so too few were
+    left to look for a rule, the grid was not taken out, and it joined every digit: the line read nothing.
+    Runs are now measured against the strip's own width, as the rules' length is."""
+    digits = DigitSource.find(str(mnist_path))
+    line = make_line(np.random.default_rng(305), digits, SceneConfig(rules=1.0), margin=(0.0, 0.05))
+    assert line.texts == ["49250097"]
+    assert [n.text for n in read_frame(line.image, classifier)] == ["49250097"]
+
+
+@needs_model
 def test_reads_numbers_cropped_to_their_line_on_ruled_and_squared_paper(classifier, mnist_path):
     digits = DigitSource.find(str(mnist_path))
     rng = np.random.default_rng(13)

@@ -24,7 +24,7 @@ import numpy as np
 
 from edge_app.blobcache import BlobCache
 from edge_app.classifier import NOT_DIGIT, NUM_CLASSES
-from edge_app.preprocess import normalize_digit
+from edge_app.preprocess import normalize_digit, stroke_width
 
 BORDER_MARGIN = 2  # pixels: a blob this close to the frame's edge touches it
 BORDER_SHARE = 0.005  # ... or this share of the longer side, if more
@@ -38,6 +38,8 @@ RULE_COVER = 0.6  # share of a rule's minimum length that must be ink: a row of 
 RULE_FIT_SPREAD = 0.5  # share of the frame's width: runs of a line spread over less give it a rough slope ...
 RULE_TILT_SEARCH = 0.08  # ... and lines through them this much steeper or flatter are tried, ...
 RULE_TILT_STEPS = 8  # ... at this many slopes each way
+SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
+SLIVER_NEIGHBOURS = 4  # ... the nearest this many of them
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than the closing's kernel
 
@@ -178,6 +180,8 @@ class PipelineConfig:
     crop_margin: float = 0.15  # share of the box added on each side of a crop
     recheck: float | None = 0.9  # crops read with less confidence are read again, strokes thicker and thinner
     min_confidence: float = 0.45  # digits read with less confidence are dropped
+    sliver_stroke: float | None = 0.4  # a 1 with a stroke thinner than this share of its nearest digits' of its
+    # height (_without_slivers) is dropped (None: never)
     # Crops the model calls "not one digit" with this probability are dropped. None, never, read best on
     # the scenes: the eleventh output still steers the cuts, but dropping even at 0.99 lost odd real digits.
     not_digit: float | None = None
@@ -1085,7 +1089,33 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
     if whole:
         digits += classify_blobs(found.flat, found.labels, whole, classifier,
                                  replace(config, split_aspect=math.inf, split_not_digit=None))
-    return [d for d in digits if d.confidence >= config.min_confidence]
+    digits = [d for d in digits if d.confidence >= config.min_confidence]
+    return _without_slivers(digits, found.labels, config)
+
+
+def _without_slivers(digits: list[Digit], labels: np.ndarray, config: PipelineConfig) -> list[Digit]:
+    """`digits` but 1s whose stroke is much thinner than that of the nearest digits of their size: a grid's
+    line left where a crop or a digit cut it, a sliver of the paper's edge. A line's digits share a pen."""
+    if config.sliver_stroke is None or len(digits) < 3 or not any(d.digit == 1 for d in digits):
+        return digits
+    widths: dict[int, float] = {}
+
+    def stroke(i):
+        if i not in widths:
+            x, y, w, h = digits[i].box
+            widths[i] = stroke_width(labels[y:y + h, x:x + w] > 0)
+        return widths[i]
+    kept = []
+    for i, digit in enumerate(digits):
+        if digit.digit == 1:
+            x, h = digit.box[0] + digit.box[2] / 2, digit.box[3]
+            alike = sorted((abs(d.box[0] + d.box[2] / 2 - x), j) for j, d in enumerate(digits)
+                           if j != i and 1 / SLIVER_HEIGHTS <= d.box[3] / max(1, h) <= SLIVER_HEIGHTS)
+            nearest = [stroke(j) for _, j in alike[:SLIVER_NEIGHBOURS]]
+            if len(nearest) >= 2 and stroke(i) < config.sliver_stroke * median(nearest):
+                continue
+        kept.append(digit)
+    return kept
 
 
 @dataclass(frozen=True)

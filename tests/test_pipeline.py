@@ -28,6 +28,7 @@ from edge_app.pipeline import (
     _rules,
     _thick_ink,
     _touches_border,
+    _without_slivers,
     divide_paper,
     drop_frames,
     drop_non_digits,
@@ -1235,6 +1236,37 @@ def test_a_squared_strip_read_again_finds_its_rules_in_runs_as_long_as_its_own_w
     line = make_line(np.random.default_rng(305), digits, SceneConfig(rules=1.0), margin=(0.0, 0.05))
     assert line.texts == ["49250097"]
     assert [n.text for n in read_frame(line.image, classifier)] == ["49250097"]
+
+
+def test_a_1_far_thinner_than_the_digits_beside_it_is_a_sliver_not_a_digit():
+    labels = np.zeros((60, 300), np.int32)
+    digits = []
+    for i, left in enumerate((20, 80, 140)):  # three digits drawn with a 6 px pen: rings 40 px tall
+        cv2.rectangle(labels, (left, 10), (left + 30, 50), i + 1, 6)
+        digits.append(Digit(0, 0.99, (left - 3, 7, 37, 47)))
+    cv2.line(labels, (200, 10), (200, 50), 4, 1)  # a grid's line, 1 px wide
+    cv2.line(labels, (250, 10), (250, 50), 5, 6)  # a 1 written with the same pen
+    sliver, one = Digit(1, 0.99, (199, 10, 3, 41)), Digit(1, 0.98, (247, 10, 7, 41))  # strokes 1.0 and 6.2 px
+    config = PipelineConfig()
+    assert _without_slivers(digits + [sliver, one], labels, config) == digits + [one]
+    assert _without_slivers(digits + [sliver], labels, dataclasses.replace(config, sliver_stroke=None)) == \
+        digits + [sliver]
+    assert _without_slivers(digits[:1] + [sliver], labels, config) == digits[:1] + [sliver]  # nothing to judge by
+    short = Digit(0, 0.99, (20, 40, 10, 10))  # a digit a quarter of its height: not its size
+    assert _without_slivers([short, short, sliver], labels, config) == [short, short, sliver]
+
+
+@needs_model
+def test_a_grid_line_left_at_a_close_cropped_strips_edge_is_not_read_as_a_1(classifier, mnist_path):
+    """A squared strip cropped close keeps a sliver of the grid's line down its left edge; read again with
+    paper added, it lies inside the frame and reads as a sure 1 before the number: "1677488". Its stroke,
+    2 px, is under a quarter of the nearest digits' (8-10 px)."""
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(305)
+    line = [make_line(rng, digits, SceneConfig(rules=1.0), margin=(0.0, 0.05)) for _ in range(32)][31]
+    assert line.texts == ["677488"]
+    assert [n.text for n in read_frame(line.image, classifier)] == ["677488"]
+    assert [n.text for n in read_frame(line.image, classifier, PipelineConfig(sliver_stroke=None))] == ["1677488"]
 
 
 @needs_model

@@ -38,9 +38,9 @@ RULE_COVER = 0.6  # share of a rule's minimum length that must be ink: a row of 
 RULE_FIT_SPREAD = 0.5  # share of the frame's width: runs of a line spread over less give it a rough slope ...
 RULE_TILT_SEARCH = 0.08  # ... and lines through them this much steeper or flatter are tried, ...
 RULE_TILT_STEPS = 8  # ... at this many slopes each way
+RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
 SLIVER_NEIGHBOURS = 4  # ... the nearest this many of them
-RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than the closing's kernel
 
 

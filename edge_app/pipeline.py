@@ -41,6 +41,7 @@ RULE_TILT_STEPS = 8  # ... at this many slopes each way
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
 SLIVER_NEIGHBOURS = 4  # ... the nearest this many of them
+SLIVER_MIN = 1  # ... when there are this many of them at least
 THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than the closing's kernel
 
 
@@ -181,7 +182,7 @@ class PipelineConfig:
     recheck: float | None = 0.9  # crops read with less confidence are read again, strokes thicker and thinner
     min_confidence: float = 0.45  # digits read with less confidence are dropped
     sliver_stroke: float | None = 0.4  # a 1 with a stroke thinner than this share of its nearest digits' of its
-    # height (_without_slivers) is dropped (None: never)
+    # height (_without_slivers: one of them is enough) is dropped (None: never)
     # Crops the model calls "not one digit" with this probability are dropped. None, never, read best on
     # the scenes: the eleventh output still steers the cuts, but dropping even at 0.99 lost odd real digits.
     not_digit: float | None = None
@@ -1096,7 +1097,7 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
 def _without_slivers(digits: list[Digit], labels: np.ndarray, config: PipelineConfig) -> list[Digit]:
     """`digits` but 1s whose stroke is much thinner than that of the nearest digits of their size: a grid's
     line left where a crop or a digit cut it, a sliver of the paper's edge. A line's digits share a pen."""
-    if config.sliver_stroke is None or len(digits) < 3 or not any(d.digit == 1 for d in digits):
+    if config.sliver_stroke is None or len(digits) <= SLIVER_MIN or not any(d.digit == 1 for d in digits):
         return digits
     widths: dict[int, float] = {}
 
@@ -1112,7 +1113,7 @@ def _without_slivers(digits: list[Digit], labels: np.ndarray, config: PipelineCo
             alike = sorted((abs(d.box[0] + d.box[2] / 2 - x), j) for j, d in enumerate(digits)
                            if j != i and 1 / SLIVER_HEIGHTS <= d.box[3] / max(1, h) <= SLIVER_HEIGHTS)
             nearest = [stroke(j) for _, j in alike[:SLIVER_NEIGHBOURS]]
-            if len(nearest) >= 2 and stroke(i) < config.sliver_stroke * median(nearest):
+            if len(nearest) >= SLIVER_MIN and stroke(i) < config.sliver_stroke * median(nearest):
                 continue
         kept.append(digit)
     return kept

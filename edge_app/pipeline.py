@@ -539,8 +539,8 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
         if not rule:
             if near is None:
                 near = cv2.dilate(ink, np.ones((2 * tolerance + 1, 1), np.uint8))
-            line = _most_inked(near, line, group, centres, widths, across, margin)
-            if _inked_along(near, line, across, margin) < inked[0]:
+            line, share = _most_inked(near, line, group, centres, widths, across, margin)
+            if share < inked[0]:
                 continue
         points = [(x, int(round(np.polyval(line, x)))) for x in (0, straight.shape[1] - 1)]
         cv2.line(on_rule, points[0], points[1], 1, thickness)
@@ -548,20 +548,21 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
 
 
 def _most_inked(ink: np.ndarray, line, group: list[int], centres: np.ndarray, widths: np.ndarray, across: float,
-                margin: int) -> tuple[float, float]:
+                margin: int) -> tuple[tuple[float, float], float]:
     """`line`, or a line through the same runs' centre at a slope up to RULE_TILT_SEARCH from its own that meets
-    more ink (_inked_along): fitted through a few short runs close together, a rule's slope is rough, and a
-    line across the whole frame at that slope strays off the rule at its ends."""
-    if len(group) < 2 or np.ptp(centres[group, 0]) >= RULE_FIT_SPREAD * ink.shape[1]:
-        return line
-    x, y = np.average(centres[group], axis=0, weights=widths[group])
+    more ink, and the share of columns it meets ink in (_inked_along): fitted through a few short runs close
+    together, a rule's slope is rough, and a line across the whole frame at that slope strays off the rule at
+    its ends."""
     best, most = line, _inked_along(ink, line, across, margin)
+    if len(group) < 2 or np.ptp(centres[group, 0]) >= RULE_FIT_SPREAD * ink.shape[1]:
+        return best, most
+    x, y = np.average(centres[group], axis=0, weights=widths[group])
     for slope in line[0] + np.linspace(-RULE_TILT_SEARCH, RULE_TILT_SEARCH, 2 * RULE_TILT_STEPS + 1):
         candidate = (slope, y - slope * x)
         share = _inked_along(ink, candidate, across, margin)
         if share > most:
             best, most = candidate, share
-    return best
+    return best, most
 
 
 def _inked_along(ink: np.ndarray, line, across: float, margin: int = 0) -> float:

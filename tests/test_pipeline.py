@@ -998,10 +998,7 @@ def test_a_digit_filling_the_photo_broken_in_two_is_read_again(classifier, mnist
     """A marker 2 filling a square crop comes apart, its top read as a 7 above its base read as a 2: two
     numbers, one above the other. A frame read as a few digits in several numbers is read again too
     (filled_digits: at most 3; 1, as here, leaves out every reading of two digits)."""
-    rng = np.random.default_rng(21)
-    digits = DigitSource.find(str(mnist_path))
-    scenes = [fill_frame(make_single_digit(rng, digits), margin=0.1, side=600, square=True) for _ in range(11)]
-    two = scenes[10]
+    (two,) = _square_crops(mnist_path, 21, [10])
     assert two.texts == ["2"] and two.image.shape[:2] == (600, 600)
     assert [n.text for n in read_frame(two.image, classifier)] == ["2"]
     assert [n.text for n in read_frame(two.image, classifier, PipelineConfig(filled_digits=1))] == ["7", "2"]
@@ -1012,9 +1009,7 @@ def test_a_digit_filling_the_photo_read_as_a_sure_part_of_it_is_read_again(class
     """A marker 7 filling a square crop: its thick bar is taken for paper, and its stem alone reads as a
     sure 1. The frame, with much thick ink in it, is read again, and the 7 read then, its box far larger
     than the 1's, is taken (filled_larger)."""
-    rng = np.random.default_rng(23)
-    digits = DigitSource.find(str(mnist_path))
-    seven = [fill_frame(make_single_digit(rng, digits), margin=0.1, side=600, square=True) for _ in range(8)][7]
+    (seven,) = _square_crops(mnist_path, 23, [7])
     assert seven.texts == ["7"]
     assert [n.text for n in read_frame(seven.image, classifier)] == ["7"]
     (stem,) = read_frame(seven.image, classifier, PipelineConfig(filled_larger=None))

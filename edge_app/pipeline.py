@@ -141,6 +141,9 @@ class PipelineConfig:
     join_flag_top: float = 1 / 3
     join_small: float = 0.6  # a piece shorter than this share of a neighbour it touches is part of it
     join_touch: float = 0.1  # "touches": within this share of the neighbour's height
+    # stacked pieces whose box is at most this many heights wide are one piece too, to the small pieces
+    # beside them: a faint stem broken in pieces (None: never)
+    join_stem: float | None = 0.3
     min_relative_height: float = 0.25  # blobs shorter than this share of the tallest are specks, but ...
     max_outliers: int = 2  # ... first at most this many tall blobs are dropped as bars (a pen, a strip of table)
     outlier_gap: float = 2.5  # ... when the tallest is more than this many times as tall as the rest ...
@@ -761,7 +764,8 @@ def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -
     """Join the pieces of one broken digit: stacked pieces that nearly touch, or a small piece touching a big one.
 
     Each pair is judged on the pieces as found, never on a box already grown by
-    joining, so joins cannot cascade along a line of digits; a group whose box
+    joining, so joins cannot cascade along a line of digits (but for a stem broken
+    across, `join_stem`, whose pieces are one to a small piece beside it); a group whose box
     would be much larger than its largest piece is left in pieces, unless it is
     still narrow (`join_narrow`): beside a long stem, any hook is wide. A flag on
     the largest piece (`join_flag`) does not count toward the width: a 5's bar,
@@ -778,6 +782,22 @@ def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -
     stacked, partners = _join_pairs(np.array([piece.box for piece in pieces], np.int64).reshape(-1, 4), config)
     for i, j in stacked:
         parent[root(j)] = root(i)
+    if stacked and config.join_stem is not None:
+        # A stroke broken across is also one piece to the small pieces beside it: an open 4's hook beside
+        # its faint stem, broken in three, is small beside the whole stem, not beside any of its pieces.
+        # Only a stem's: a shadow's slanting edge, broken, is no piece that digits along it are small beside.
+        stacks: dict[int, list[int]] = {}
+        for i in range(len(pieces)):
+            stacks.setdefault(root(i), []).append(i)
+        units = []  # (a piece of the unit, its box)
+        for members in stacks.values():
+            box = _union_all(pieces[i].box for i in members)
+            if len(members) > 1 and box[2] <= config.join_stem * box[3]:
+                units.append((members[0], box))
+            else:
+                units.extend((i, pieces[i].box) for i in members)
+        boxes = np.array([box for _, box in units], np.int64).reshape(-1, 4)
+        partners += [(units[i][0], units[j][0]) for i, j in _join_pairs(boxes, config)[1]]
     for i, j in partners:
         parent[root(j)] = root(i)
     groups: dict[int, list[Blob]] = {}
@@ -785,9 +805,7 @@ def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -
         groups.setdefault(root(i), []).append(piece)
     blobs = []
     for members in groups.values():
-        box = members[0].box
-        for member in members[1:]:
-            box = _union(box, member.box)
+        box = _union_all(m.box for m in members)
         largest = max(members, key=lambda m: m.box[2] * m.box[3]).box
         width = box[2]
         if len(members) > 1 and config.join_flag is not None:
@@ -1582,6 +1600,15 @@ def _union(a, b):
     x0, y0 = min(a[0], b[0]), min(a[1], b[1])
     x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
     return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _union_all(boxes):
+    """The smallest box holding all of `boxes`."""
+    boxes = iter(boxes)
+    box = next(boxes)
+    for other in boxes:
+        box = _union(box, other)
+    return box
 
 
 def _blob_mask(labels: np.ndarray, blob: Blob, box) -> np.ndarray:

@@ -565,6 +565,35 @@ def test_join_pieces_joins_an_open_four_whose_hook_is_wider_than_its_slanting_st
     assert sorted(b.labels for b in join_pieces([tall, short])) == [(3,), (4,)]  # just right of a tall one
 
 
+def test_join_pieces_joins_an_open_fours_hook_to_its_faint_stem_broken_in_pieces():
+    # Boxes as found in realdev's thin-pen 4 (michaelchu/four.jpg) cropped round the digit with 2% of paper
+    # and shrunk to 300 px: its stem is broken in five, the hook as tall as the longest piece, and small
+    # only beside the whole stem. It read "61" (`join_stem` None).
+    hook = Blob((78, 10, 123, 131), (1,))
+    stem = [Blob(box, (label,)) for label, box in enumerate(
+        [(216, 6, 2, 8), (208, 16, 9, 148), (210, 165, 3, 28), (210, 194, 3, 8), (207, 204, 7, 67)], start=2)]
+    joined = join_pieces([hook, *stem])
+    assert [sorted(b.labels) for b in joined] == [[1, 2, 3, 4, 5, 6]] and joined[0].box == (78, 6, 140, 265)
+    apart = join_pieces([hook, *stem], PipelineConfig(join_stem=None))
+    assert sorted(sorted(b.labels) for b in apart) == [[1], [2, 3, 4, 5, 6]]
+    # A 4 (generated sheet, seed 701) whose short left stroke is broken in two: each piece is small beside
+    # its body, the two together not; they join it as before.
+    body, top, bottom = Blob((437, 340, 18, 24), (7,)), Blob((431, 341, 4, 13), (8,)), Blob((431, 357, 3, 7), (9,))
+    assert [sorted(b.labels) for b in join_pieces([body, top, bottom])] == [[7, 8, 9]]
+
+
+@needs_model
+def test_digits_along_a_shadows_broken_slanting_edge_are_not_small_beside_it(classifier, mnist_path):
+    # Generated sheet (seed 100, photo 20): a long shadow's slanting edge is found in stacked pieces; taken
+    # as one piece, every digit along it was small beside it, and joined it: the sheet read "7".
+    rng = np.random.default_rng(100)
+    digits = DigitSource.find(mnist_path)
+    scene = [make_scene(rng, digits) for _ in range(21)][-1]
+    assert scene.texts == ["3196406893", "55", "46"]
+    assert "55" in [n.text for n in read_frame(scene.image, classifier)]
+    assert [n.text for n in read_frame(scene.image, classifier, PipelineConfig(join_stem=math.inf))] == ["7"]
+
+
 def test_join_pieces_joins_a_fives_bar_reaching_well_past_its_body_but_not_a_dash():
     # Boxes as found in a generated photo (seed 300, photo 247): the 5's bar, drawn apart from its body,
     # starts at the body's right edge and is wider than the body. The group was 2 bodies wide, over
@@ -1415,6 +1444,25 @@ def test_real_single_digit_photos_cropped_round_their_digit(classifier):
             crop = image[max(0, y - margin):y + h + margin, max(0, x - margin):x + w + margin]
             right += [n.text for n in read_frame(crop, classifier)] == [row["label"]]
     assert right >= 77, f"{right}/80"  # the shipped model: 79
+
+
+@needs_model
+@needs_realdev
+def test_a_real_thin_pen_digit_cropped_close_and_small_is_read(classifier):
+    """realdev's thin-pen 4 (michaelchu/four.jpg) cropped round its digit with 2% of paper, moved by up
+    to 4 px, and shrunk to 250 and 300 px: its faint stem breaks in pieces, beside which its hook is no
+    small piece, and it read "61" (`join_stem` None: 8 of 30; the shipped model: 23)."""
+    image = cv2.imread(str(REALDEV / "photos_single" / "michaelchu" / "four.jpg"))
+    (x, y, w, h), = [n.box for n in read_frame(image, classifier)]
+    side = round(max(w, h) * 1.04)
+    crops = [cv2.resize(image[top:top + side, left:left + side], (size, size), interpolation=cv2.INTER_AREA)
+             for size in (250, 300) for dx in (-4, -2, 0, 2, 4) for dy in (-4, 0, 4)
+             for left, top in [(round(x + w / 2 - side / 2) + dx, round(y + h / 2 - side / 2) + dy)]]
+
+    def read(config):
+        return sum([n.text for n in read_frame(crop, classifier, config)] == ["4"] for crop in crops)
+    right = read(PipelineConfig())
+    assert right >= 18 and right >= read(PipelineConfig(join_stem=None)) + 8, right
 
 
 @needs_model

@@ -3,8 +3,8 @@
     python -m edge_app targets --realdev ../shared/data/realdev --changes
 
 A few real photos (realdev) test the pipeline best, and they are few: each is read again
-turned, darker, lighter, dim, blurred, noisy, compressed, in perspective, shrunk and under a
-hard-edged shadow, so a failure that only a tilted page or a dim room brings out shows up.
+turned, darker, lighter, dim, blurred, noisy, dim and noisy, compressed, in perspective, shrunk
+and under a hard-edged shadow, so a failure that only a tilted page or a dim room brings out shows up.
 Every change is deterministic and keeps the photo's content whole: turning grows the canvas
 with paper.
 """
@@ -117,6 +117,7 @@ CHANGES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "blurred (2 px at 640)": lambda image: blurred(image, 2.0),
     "JPEG quality 20": lambda image: compressed(image, 20),
     "noisy (12 grey levels)": lambda image: noisy(image, 12.0),
+    "a dim room (40% light, 12 grey levels of noise)": lambda image: noisy(dimmed(image, 0.4), 12.0),
     "in perspective (15%)": lambda image: in_perspective(image, 0.15),
     "shrunk to 320 px": lambda image: shrunk(image, 320),
     "hard shadow (half light)": lambda image: shadowed(image, 0.5, 1 / 150),

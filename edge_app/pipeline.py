@@ -38,6 +38,7 @@ RULE_COVER = 0.6  # share of a rule's minimum length that must be ink: a row of 
 RULE_FIT_SPREAD = 0.5  # share of the frame's width: runs of a line spread over less give it a rough slope ...
 RULE_TILT_SEARCH = 0.08  # ... and lines through them this much steeper or flatter are tried, ...
 RULE_TILT_STEPS = 8  # ... at this many slopes each way
+GRAIN_PAPER_STEP = 8  # _grain() takes the paper's level from every 8th pixel of every 8th row of its estimate
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
 SLIVER_NEIGHBOURS = 4  # ... the nearest this many of them
@@ -122,8 +123,8 @@ class PipelineConfig:
     high_contrast: float = 45.0  # grey levels below paper: a stroke must reach this somewhere
     low_contrast: float = 22.0  # ... and extends through pixels this dark (hysteresis)
     noise_factor: float = 5.0  # thresholds are at least this many noise deviations
-    # A frame whose grain is this many grey levels or more (_grain) is median-filtered first: thresholds
-    # set by that much noise take faint strokes for paper (None: never)
+    # A frame whose grain is this many grey levels or more (_grain, in paper brought to 255) is median-filtered
+    # first: thresholds set by that much noise take faint strokes for paper (None: never)
     denoise_grain: float | None = 8.0
     min_piece_area: int = 6  # pixels: smaller specks are noise
     min_digit_height: int = 10  # pixels: shorter blobs are not digits
@@ -306,15 +307,19 @@ def denoise(grey: np.ndarray) -> np.ndarray:
     return cv2.medianBlur(grey, 3)
 
 
-def _grain(grey: np.ndarray, quiet: np.ndarray) -> float:
-    """How grainy a frame is, in grey levels: the median difference between it and `quiet`, its 3x3 median,
-    scaled as a deviation. Smooth paper and blurred strokes match their median, however much ink there
-    is; pixel-to-pixel noise does not: 0.85-0.93 of its deviation at working size. Generated photos
-    and realdev's measure at most 3; realdev's photos with sensor noise of 12, 25 and 35 grey levels
-    added, which shrinking to working size averages, 7, 14 and 19."""
+def _grain(grey: np.ndarray, quiet: np.ndarray, paper: np.ndarray) -> float:
+    """How grainy a frame is, as grey levels of paper brought to 255, as the ink's thresholds see it: the
+    median difference between the frame and `quiet`, its 3x3 median, scaled as a deviation, times 255 over
+    the median of `paper`, the paper's estimate. Smooth paper and blurred strokes match their median,
+    however much ink there is; pixel-to-pixel noise does not: 0.85-0.93 of its deviation at working size.
+    Generated photos and realdev's measure at most 3; realdev's photos with sensor noise of 12, 25 and 35
+    grey levels added, which shrinking to working size averages, 7, 14 and 19 grey levels. Measured in
+    grey levels alone, noise of 12 on paper dimmed to 66 (a dim room) was 7.4, under `denoise_grain`,
+    while it is 46 grey levels in the paper brought to 255, and set the ink's levels out of reach."""
     residual = cv2.absdiff(grey, quiet)
     counts = cv2.calcHist([residual], [0], None, [256], [0, 256]).reshape(-1)
-    return 1.4826 * _median_of_counts(counts, residual.size)
+    level = float(np.median(paper[::GRAIN_PAPER_STEP, ::GRAIN_PAPER_STEP]))
+    return 1.4826 * _median_of_counts(counts, residual.size) * 255.0 / max(1.0, level)
 
 
 def divide_paper(grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
@@ -1161,15 +1166,17 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     levels = _ink_levels(255 - divided, config)  # measured once: rules are rarely found, and the page stays as it is
     # The grain is measured only where the noise the levels were set by is as high: a strip cropped close,
     # a third of it ink, is as "noisy" to those, but not grainy, and most frames are neither. With paper
-    # added (`pad`), always, and on the frame inside it: the smooth paper dilutes both measures.
+    # added (`pad`), always, and on the frame inside it: the smooth paper dilutes both measures. So are the
+    # levels of a grainy frame, which the paper's share of pixels at no deviation set low: a blank frame in
+    # a dim room, read again with paper round it, read as dozens of digits of its noise.
     if config.denoise_grain is not None and (pad or levels[0] >= config.noise_factor * config.denoise_grain):
         quiet = denoise(grey)
         inside = (slice(pad, grey.shape[0] - pad), slice(pad, grey.shape[1] - pad))
-        if _grain(grey[inside], quiet[inside]) >= config.denoise_grain:
+        if _grain(grey[inside], quiet[inside], smooth[inside]) >= config.denoise_grain:
             grey = quiet
             smooth, sharp, wide = paper_estimate(grey, config)
             divided = divide_paper(grey, smooth)
-            levels = _ink_levels(255 - divided, config)
+            levels = _ink_levels(255 - divided[inside], config)
     flat, lines = _without_rules(divided, config, levels[0], pad)
     labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide),
                                      levels if flat is divided else None)

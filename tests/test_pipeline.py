@@ -11,7 +11,7 @@ import pytest
 from conftest import INT8, REALDEV, needs_model
 
 from edge_app import pipeline
-from edge_app.changes import noisy, shadowed, turned
+from edge_app.changes import dimmed, noisy, shadowed, turned
 from edge_app.pipeline import (
     Blob,
     Digit,
@@ -259,9 +259,12 @@ def test_a_grainy_frame_read_again_with_paper_round_it_is_judged_on_the_frame_in
     pad = 160
     padded = pipeline._add_paper(grainy, pad, False, PipelineConfig())  # as read_frame's second reading adds it
     never = PipelineConfig(denoise_grain=None)
-    assert pipeline._grain(padded, pipeline.denoise(padded)) < PipelineConfig().denoise_grain  # diluted ...
-    np.testing.assert_array_equal(find_blobs(padded, pad=pad).flat,  # ... but the frame inside is grainy
-                                  find_blobs(pipeline.denoise(padded), never, pad=pad).flat)
+    paper = pipeline.paper_estimate(padded)[0]
+    assert pipeline._grain(padded, pipeline.denoise(padded), paper) < PipelineConfig().denoise_grain  # diluted ...
+    quiet = pipeline.denoise(padded)  # ... but the frame inside is grainy: the paper is divided out of its median
+    np.testing.assert_array_equal(find_blobs(padded, pad=pad).flat,
+                                  pipeline.divide_paper(quiet, pipeline.paper_estimate(quiet)[0]))
+    assert not np.array_equal(find_blobs(padded, pad=pad).flat, find_blobs(padded, never, pad=pad).flat)
 
 
 @needs_model
@@ -288,6 +291,32 @@ def test_a_page_turned_25_degrees_is_read_again_turned_level(classifier):
                                         max(d.box[1] + d.box[3] for d in number.digits))
     level = scenes[1].image  # as drawn, within 4 degrees: read once
     assert read_frame(level, classifier) == read_frame(level, classifier, PipelineConfig(level_angle=None))
+
+
+def test_grain_is_measured_against_the_papers_level():
+    # The same noise, 6 grey levels, on bright paper and on paper in a dim room (66): divided by the
+    # paper, as the ink's levels are set, it is nearly four times stronger on the dim paper, which is
+    # median-filtered first; measured in grey levels, both were 5-6, and the dim frame was left grainy.
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0.0, 6.0, (240, 320))
+    for level, grainy in ((230, False), (66, True)):
+        grey = np.clip(level + noise, 0, 255).astype(np.uint8)
+        paper = np.full_like(grey, level)
+        grain = pipeline._grain(grey, pipeline.denoise(grey), paper)
+        assert (grain >= PipelineConfig().denoise_grain) == grainy, (level, grain)
+        assert 0.8 * 6.0 <= grain * level / 255 <= 6.0  # 0.85-0.93 of the deviation, counted in grey levels
+
+
+@needs_model
+def test_a_blank_frame_in_a_dim_room_reads_nothing_of_its_noise(classifier):
+    # Plain paper or a wall, vignetted, at grey 66, 45 and 120 with noise of 12, 16 and 20 grey levels:
+    # nothing found in it, it was read again with paper round it, where the ink's levels were set by the
+    # noise of the frame and the paper added, at no deviation, together: 27, 23 and 45 numbers of noise.
+    rows, cols = np.mgrid[0:480, 0:640]
+    light = 1 - 0.15 * (((cols - 320) / 320) ** 2 + ((rows - 240) / 240) ** 2)
+    for level, sigma in ((66, 12), (45, 16), (120, 20)):
+        frame = noisy((np.full((480, 640, 3), level, np.uint8) * light[..., None]).astype(np.uint8), sigma)
+        assert read_frame(frame, classifier) == [], (level, sigma)
 
 
 def test_a_strip_cropped_close_is_not_taken_for_grainy_for_all_its_ink():
@@ -1505,6 +1534,9 @@ def test_real_lines_cropped_close_round_their_number(classifier):
 # sheets' numbers are read exactly, nothing else (None), or at least so many of them.
 UNDER = {"a hard shadow": (lambda image: shadowed(image, 0.5, 1 / 150), 35, 4, None),  # shipped model: 39, 5
          "noise": (lambda image: noisy(image, 12.0), 38, 6, None),  # the shipped model: 40, 6
+         # 40% light and noise of 12 grey levels: the noise, measured in grey levels, not against the dim
+         # paper, left the frame unfiltered, and the ink's levels out of reach (26/40, 3/6, 0 of 6 numbers)
+         "a dim room": (lambda image: noisy(dimmed(image, 0.4), 12.0), 38, 6, None),  # the shipped model: 40, 6
          # the shipped model: 38 (a 1 reads 7), 6, and 5 of 6 numbers (a 5 made a speck by the dark
          # strip turned in)
          "turned -10 degrees": (lambda image: turned(image, -10), 38, 6, 5)}

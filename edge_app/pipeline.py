@@ -31,6 +31,7 @@ BORDER_SHARE = 0.005  # ... or this share of the longer side, if more
 EVEN_CUTS = (1 / 3, 1 / 2, 2 / 3)  # shares of a wide blob's width always tried as cuts
 CUT_BEND = 1.5  # what a cut's path pays for each step aside, in pairs of ink pixels it cuts (cut_reach) ...
 CUT_STRAY = 0.01  # ... and in each row, for each column it is away from its column
+GRAIN_PAPER_STEP = 8  # _grain() takes the paper's level from every 8th pixel of every 8th row of its estimate
 MAX_RULE_SLOPE = 0.2  # rise over run: a ruled line is within about 11 degrees of the page's axes
 RULE_SLOPE_MATCH = 0.05  # runs on one rule differ this little in slope ...
 RULE_SLOPE_JITTER = 2.0  # ... give or take this many pixels over a run's length: a short run's slope is rough
@@ -38,7 +39,6 @@ RULE_COVER = 0.6  # share of a rule's minimum length that must be ink: a row of 
 RULE_FIT_SPREAD = 0.5  # share of the frame's width: runs of a line spread over less give it a rough slope ...
 RULE_TILT_SEARCH = 0.08  # ... and lines through them this much steeper or flatter are tried, ...
 RULE_TILT_STEPS = 8  # ... at this many slopes each way
-GRAIN_PAPER_STEP = 8  # _grain() takes the paper's level from every 8th pixel of every 8th row of its estimate
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
 SLIVER_NEIGHBOURS = 4  # ... the nearest this many of them
@@ -312,10 +312,11 @@ def _grain(grey: np.ndarray, quiet: np.ndarray, paper: np.ndarray) -> float:
     median difference between the frame and `quiet`, its 3x3 median, scaled as a deviation, times 255 over
     the median of `paper`, the paper's estimate. Smooth paper and blurred strokes match their median,
     however much ink there is; pixel-to-pixel noise does not: 0.85-0.93 of its deviation at working size.
-    Generated photos and realdev's measure at most 3; realdev's photos with sensor noise of 12, 25 and 35
-    grey levels added, which shrinking to working size averages, 7, 14 and 19 grey levels. Measured in
-    grey levels alone, noise of 12 on paper dimmed to 66 (a dim room) was 7.4, under `denoise_grain`,
-    while it is 46 grey levels in the paper brought to 255, and set the ink's levels out of reach."""
+    Counted in grey levels, before the paper's level scaled it, generated photos and realdev's measured at
+    most 3, and realdev's photos with sensor noise of 12, 25 and 35 grey levels added, which shrinking to
+    working size averages, 7, 14 and 19; but noise of 12 on paper dimmed to 66 (a dim room) measured 7.4,
+    under `denoise_grain`, while it is 46 grey levels in the paper brought to 255, and set the ink's
+    levels out of reach."""
     residual = cv2.absdiff(grey, quiet)
     counts = cv2.calcHist([residual], [0], None, [256], [0, 256]).reshape(-1)
     level = float(np.median(paper[::GRAIN_PAPER_STEP, ::GRAIN_PAPER_STEP]))
@@ -789,7 +790,7 @@ def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -
         parent[root(j)] = root(i)
     if stacked and config.join_stem is not None:
         # A stroke broken across is also one piece to the small pieces beside it: an open 4's hook beside
-        # its faint stem, broken in three, is small beside the whole stem, not beside any of its pieces.
+        # its faint stem, broken in pieces, is small beside the whole stem, not beside any of its pieces.
         # Only a stem's: a shadow's slanting edge, broken, is no piece that digits along it are small beside.
         stacks: dict[int, list[int]] = {}
         for i in range(len(pieces)):

@@ -311,7 +311,8 @@ def test_grain_is_measured_against_the_papers_level():
 def test_a_blank_frame_in_a_dim_room_reads_nothing_of_its_noise(classifier):
     # Plain paper or a wall, vignetted, at grey 66, 45 and 120 with noise of 12, 16 and 20 grey levels:
     # nothing found in it, it was read again with paper round it, where the ink's levels were set by the
-    # noise of the frame and the paper added, at no deviation, together: 27, 23 and 45 numbers of noise.
+    # noise of the frame and the paper added, at no deviation, together: 23 and 45 numbers of noise at 45
+    # and 120, and 27 at 66 once its grain was measured against the paper (none before: left unfiltered).
     rows, cols = np.mgrid[0:480, 0:640]
     light = 1 - 0.15 * (((cols - 320) / 320) ** 2 + ((rows - 240) / 240) ** 2)
     for level, sigma in ((66, 12), (45, 16), (120, 20)):

@@ -150,6 +150,9 @@ class PipelineConfig:
     outlier_gap: float = 2.5  # ... when the tallest is more than this many times as tall as the rest ...
     min_crowd: int = 8  # ... and at least this many of the rest are ...
     crowd_height: float = 0.5  # ... as tall as this share of the tallest of them
+    # Tall blobs kept, this many times as tall as the blob after them or more (and at most outlier_gap), among
+    # more than min_crowd: specks are judged against that blob (None: always against the tallest)
+    speck_gap: float | None = 1.5
     frame_margin: float = 0.03  # a piece round another, clear of its sides by this share of its size (a
     # form's box is drawn close round its digit) ...
     frame_min_inner: float = 0.05  # ... and at least this share of its height ...
@@ -915,7 +918,10 @@ def drop_specks(blobs: list[Blob], config: PipelineConfig = PipelineConfig()) ->
     far taller (`outlier_gap`) than a crowd of blobs of much the same height (`min_crowd`,
     `crowd_height`) are what is out of place: a pen lying on the sheet, a strip of table
     inside the frame, which read as sure 1s and would make specks of the digits. They are
-    dropped first, and the rest judged without them.
+    dropped first, and the rest judged without them. Up to `max_outliers` blobs kept that are
+    still 1.5 to 2.5 times as tall as the rest (`speck_gap`: the edge of a page turned in the
+    frame, a streak along it) are left out of the measure too: a small 5 among a page's digits
+    was a speck beside such an edge.
     """
     heights = sorted((blob.box[3] for blob in blobs), reverse=True)
     for outliers in range(1, min(config.max_outliers, len(heights) - 1) + 1):
@@ -924,7 +930,12 @@ def drop_specks(blobs: list[Blob], config: PipelineConfig = PipelineConfig()) ->
         if heights[0] > config.outlier_gap * top and crowd >= config.min_crowd:
             blobs = [blob for blob in blobs if blob.box[3] <= top]
             break
-    tallest = max((blob.box[3] for blob in blobs), default=0)
+    heights = sorted((blob.box[3] for blob in blobs), reverse=True)
+    tallest = heights[0] if heights else 0
+    if config.speck_gap is not None and len(heights) > config.min_crowd:
+        after = heights[config.max_outliers]  # the tallest after those that could have been bars
+        if config.speck_gap * after < tallest <= config.outlier_gap * after:
+            tallest = after
     return [blob for blob in blobs if blob.box[3] >= config.min_relative_height * tallest]
 
 

@@ -772,6 +772,21 @@ def test_drop_specks_drops_one_or_two_bars_that_would_make_specks_of_a_sheet_of_
     assert drop_specks(digits[:20] + three) == three  # three tall blobs are not out of place: the rule is as before
 
 
+def test_drop_specks_judges_a_page_against_its_digits_beside_an_edge_twice_as_tall():
+    # Blobs of realdev's first page turned -10 degrees (edge_app.changes.turned): the paper carried out at
+    # its border leaves a streak 130 px tall, twice the tallest digits, too short to be dropped as a bar;
+    # against it, a small 5 of 28 px was a speck, and "8952481" read "89", "2481".
+    boxes = [(56, 5, 35, 130), (213, 206, 29, 68), (413, 251, 33, 65), (377, 123, 33, 61), (494, 154, 39, 59),
+             (539, 284, 18, 55), (189, 87, 17, 44), (311, 114, 30, 43), (243, 101, 33, 42), (344, 240, 29, 42),
+             (487, 268, 26, 41), (438, 139, 27, 39), (555, 171, 21, 39), (156, 199, 23, 38), (281, 226, 28, 28)]
+    blobs = [Blob(box, (i + 1,)) for i, box in enumerate(boxes)]
+    assert drop_specks(blobs) == blobs
+    assert drop_specks(blobs, PipelineConfig(speck_gap=None)) == blobs[:-1]
+    speck = Blob((0, 0, 5, 20), (99,))  # 20 px: under a quarter of 130, over a quarter of 65
+    assert drop_specks(blobs[:9] + [speck]) == blobs[:9] + [speck]
+    assert drop_specks(blobs[:7] + [speck]) == blobs[:7]  # 8 blobs, no crowd: judged against the tallest
+
+
 def test_drop_specks_drops_a_pen_three_times_as_tall_as_the_digits_beside_it():
     # A pen drawn beside a realdev sheet's two lines: 219 px, the digits 45-70 px.
     digits = [Blob((60 * i, 100, 30, h), (i + 1,)) for i, h in enumerate([70, 68, 66, 62, 60, 58, 50, 48, 46, 45])]
@@ -1493,6 +1508,20 @@ def test_a_real_thin_pen_digit_cropped_close_and_small_is_read(classifier):
         return sum([n.text for n in read_frame(crop, classifier, config)] == ["4"] for crop in crops)
     right = read(PipelineConfig())
     assert right >= 18 and right >= read(PipelineConfig(join_stem=None)) + 8, right
+
+
+@needs_model
+@needs_realdev
+def test_a_real_page_turned_keeps_a_small_digit_beside_its_tall_edge(classifier):
+    """realdev's first page turned 10 and 15 degrees either way (edge_app.changes.turned): its small 5
+    was a speck beside the streak along the turned page's edge (`speck_gap` None: 3 of 4 lost it)."""
+    image = cv2.imread(str(REALDEV / "digit_strings" / "pages" / "page0_upright.png"))
+
+    def read(config):
+        return sum("8952481" in [n.text for n in read_frame(turned(image, degrees), classifier, config)]
+                   for degrees in (-15, -10, 10, 15))
+    assert read(PipelineConfig()) == 4
+    assert read(PipelineConfig(speck_gap=None)) == 1
 
 
 @needs_model

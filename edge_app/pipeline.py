@@ -932,7 +932,7 @@ def drop_specks(blobs: list[Blob], config: PipelineConfig = PipelineConfig()) ->
             break
     heights = sorted((blob.box[3] for blob in blobs), reverse=True)
     tallest = heights[0] if heights else 0
-    if config.speck_gap is not None and len(heights) > config.min_crowd:
+    if config.speck_gap is not None and len(heights) > max(config.min_crowd, config.max_outliers):
         after = heights[config.max_outliers]  # the tallest after those that could have been bars
         if config.speck_gap * after < tallest <= config.outlier_gap * after:
             tallest = after

@@ -929,8 +929,8 @@ def drop_specks(blobs: list[Blob], config: PipelineConfig = PipelineConfig()) ->
         crowd = sum(height >= config.crowd_height * top for height in heights[outliers:])
         if heights[0] > config.outlier_gap * top and crowd >= config.min_crowd:
             blobs = [blob for blob in blobs if blob.box[3] <= top]
+            heights = [height for height in heights if height <= top]
             break
-    heights = sorted((blob.box[3] for blob in blobs), reverse=True)
     tallest = heights[0] if heights else 0
     if config.speck_gap is not None and len(heights) > max(config.min_crowd, config.max_outliers):
         after = heights[config.max_outliers]  # the tallest after those that could have been bars
@@ -1535,9 +1535,7 @@ def _page_slope(lines: list[list[Digit]], config: PipelineConfig) -> float:
 
 
 def _number(digits: list[Digit]) -> Number:
-    box = digits[0].box
-    for digit in digits[1:]:
-        box = _union(box, digit.box)
+    box = _union_all(d.box for d in digits)
     return Number("".join(str(d.digit) for d in digits), min(d.confidence for d in digits), box, tuple(digits))
 
 

@@ -259,9 +259,9 @@ def test_a_grainy_frame_read_again_with_paper_round_it_is_judged_on_the_frame_in
     pad = 160
     padded = pipeline._add_paper(grainy, pad, False, PipelineConfig())  # as read_frame's second reading adds it
     never = PipelineConfig(denoise_grain=None)
-    paper = pipeline.paper_estimate(padded)[0]
-    assert pipeline._grain(padded, pipeline.denoise(padded), paper) < PipelineConfig().denoise_grain  # diluted ...
-    quiet = pipeline.denoise(padded)  # ... but the frame inside is grainy: the paper is divided out of its median
+    paper, quiet = pipeline.paper_estimate(padded)[0], pipeline.denoise(padded)
+    assert pipeline._grain(padded, quiet, paper) < PipelineConfig().denoise_grain  # diluted ...
+    # ... but the frame inside is grainy: the paper is divided out of its median
     np.testing.assert_array_equal(find_blobs(padded, pad=pad).flat,
                                   pipeline.divide_paper(quiet, pipeline.paper_estimate(quiet)[0]))
     assert not np.array_equal(find_blobs(padded, pad=pad).flat, find_blobs(padded, never, pad=pad).flat)

@@ -30,6 +30,7 @@ from edge_app.pipeline import (
     _thick_ink,
     _touches_border,
     _without_slivers,
+    close_ellipse,
     divide_paper,
     drop_frames,
     drop_non_digits,
@@ -88,6 +89,19 @@ def test_even_illumination_removes_gradient_and_shadow_but_keeps_strokes():
     assert flat[103:107, 50:270].max() < 255 - 2 * PipelineConfig().high_contrast  # still ink, with room
 
 
+@pytest.mark.parametrize("side", [3, 5, 21, 33, 65])
+def test_close_ellipse_is_opencvs_elliptical_closing_pixel_for_pixel(side):
+    # The union of rectangles must be the ellipse exactly, at the edges too: frames larger and smaller
+    # than the kernel, a single row, a blurred random one (strokes and gaps of every width).
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    rng = np.random.default_rng(side)
+    for shape in [(192, 256), (7, 9), (1, 40), (300, 17)]:
+        image = rng.integers(0, 256, shape, dtype=np.uint8)
+        if min(shape) > 5:
+            image = cv2.GaussianBlur(image, (5, 5), 0)
+        assert np.array_equal(close_ellipse(image, side), cv2.morphologyEx(image, cv2.MORPH_CLOSE, kernel))
+
+
 def test_even_illumination_keeps_marker_strokes_wider_than_its_kernel_solid():
     frame = np.linspace(190, 240, 640, dtype=np.float32)[None, :].repeat(480, axis=0)
     ring = np.zeros((480, 640), np.uint8)
@@ -109,12 +123,12 @@ def test_a_wide_kernel_s_paper_estimate_is_made_smaller_and_holds_the_same_paper
     grey = frame.astype(np.uint8)
     wide = PipelineConfig(background_kernel=1 / 4)  # the small kernel, as for a frame one digit fills
     widths = []
-    real = cv2.morphologyEx
+    real = close_ellipse
 
-    def spy(image, op, kernel, *args, **kwargs):
-        widths.append(kernel.shape[1])
-        return real(image, op, kernel, *args, **kwargs)
-    monkeypatch.setattr(cv2, "morphologyEx", spy)
+    def spy(image, side):
+        widths.append(side)
+        return real(image, side)
+    monkeypatch.setattr(pipeline, "close_ellipse", spy)
     bounded = paper_estimate(grey, wide)[0]
     assert widths and max(widths) <= PipelineConfig().max_closing  # 65 px at 256 px: made at 129 px instead
     widths.clear()

@@ -131,6 +131,11 @@ class PipelineConfig:
     min_digit_height: int = 10  # pixels: shorter blobs are not digits
     max_digit_share: float = 0.98  # blobs taller or wider than this share of the frame are not digits
     max_line_aspect: float = 4.0  # blobs wider than this many heights are lines or underlines
+    # A chain of this many slivers at most step_width pixels wide, each below the last within step_gap of the
+    # shorter's height and touching it corner to corner, is the staircase of a slanting edge (None: never)
+    step_chain: int | None = 3
+    step_width: int = 2
+    step_gap: float = 0.4
     max_fill: float = 0.88  # wide blobs filling more of their box are shadows or smudges
     join_overlap: float = 0.5  # pieces overlapping this share of the narrower one's width ...
     join_gap: float = 0.25  # ... and vertically closer than this share of the taller one join
@@ -936,6 +941,39 @@ def drop_non_digits(blobs: list[Blob], frame_shape, areas,
     return kept
 
 
+def drop_edge_steps(blobs: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+    """Drop the steps of a straight edge slanting a little off upright, a sheet's edge in shadow darker
+    than the table beside it: thresholded, it is a staircase of slivers a pixel or two wide, each a pixel
+    aside from the one above it and a few rows below it. Each reads as a sure 1, and a crowd of them made
+    drop_specks take the digit on the sheet, ten times taller, for a bar. A chain of `step_chain` or more
+    such slivers is no writing: a pen's 1s stand side by side, and the pieces of a stroke broken across
+    overlap, and are joined (join_pieces)."""
+    if config.step_chain is None:
+        return blobs
+    thin = sorted((i for i, blob in enumerate(blobs) if blob.box[2] <= config.step_width),
+                  key=lambda i: blobs[i].box[1])
+    if len(thin) < config.step_chain:
+        return blobs
+    chain = {i: i for i in thin}  # each sliver's chain, as the first sliver of it, top down
+
+    def first(i):
+        while chain[i] != i:
+            i = chain[i]
+        return i
+    for at, i in enumerate(thin):
+        x, y, w, h = blobs[i].box
+        for j in thin[at + 1:]:
+            jx, jy, jw, jh = blobs[j].box
+            if jy > y + h + config.step_gap * h:
+                break  # sorted by top: none further down can be the next step
+            if y + h - 1 <= jy <= y + h + config.step_gap * min(h, jh) and jx <= x + w and x <= jx + jw:
+                chain[first(j)] = first(i)
+    lengths: dict[int, int] = {}
+    for i in thin:
+        lengths[first(i)] = lengths.get(first(i), 0) + 1
+    return [blob for i, blob in enumerate(blobs) if i not in chain or lengths[first(i)] < config.step_chain]
+
+
 def drop_specks(blobs: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:
     """Drop blobs much shorter than the tallest: specks, judged against the digits of the same frame
     once everything else that is not a digit is gone.
@@ -1223,7 +1261,7 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     ruled = None if flat is divided else flat > divided
     framed = drop_frames(labels, inside, config)
     blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config, lines)
-    blobs = drop_non_digits(blobs, grey.shape, areas, config)
+    blobs = drop_edge_steps(drop_non_digits(blobs, grey.shape, areas, config), config)
     blobs = drop_specks(drop_shadows(grey, labels, blobs, ruled, config, lines), config)
     blobs = drop_textured(flat, labels, blobs, config)
     return Found(flat, labels, areas, blobs, cut)

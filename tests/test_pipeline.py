@@ -32,6 +32,7 @@ from edge_app.pipeline import (
     _without_slivers,
     close_ellipse,
     divide_paper,
+    drop_edge_steps,
     drop_frames,
     drop_non_digits,
     drop_shadows,
@@ -1536,6 +1537,41 @@ def test_a_real_page_turned_keeps_a_small_digit_beside_its_tall_edge(classifier)
                    for degrees in (-15, -10, 10, 15))
     assert read(PipelineConfig()) == 4
     assert read(PipelineConfig(speck_gap=None)) == 1
+
+
+def test_drop_edge_steps_drops_a_slanting_edges_staircase_but_not_ones_side_by_side():
+    # A sheet's edge slanting 4-5 degrees, thresholded: slivers a pixel wide, 12 tall, each a pixel aside
+    # and a row below the last (read alone, sure 1s); beside it a digit, three hairline 1s side by side
+    # and two slivers one above the other, a stroke broken once.
+    steps = [Blob((245 - k, 134 + 13 * k, 1, 12), (k + 1,)) for k in range(6)]
+    digit = Blob((345, 215, 60, 124), (20,))
+    ones = [Blob((300 + 20 * k, 40, 2, 30), (30 + k,)) for k in range(3)]
+    broken = [Blob((500, 300, 2, 20), (40,)), Blob((501, 322, 2, 20), (41,))]
+    kept = drop_edge_steps([*steps, digit, *ones, *broken])
+    assert kept == [digit, *ones, *broken]
+    assert drop_edge_steps(steps[:2] + [digit]) == steps[:2] + [digit]  # two steps are no chain
+    spread = [Blob((245 - 3 * k, 134 + 13 * k, 1, 12), (k + 1,)) for k in range(6)]  # 3 px aside: no steps
+    assert drop_edge_steps(spread) == spread
+    assert drop_edge_steps(steps, PipelineConfig(step_chain=None)) == steps
+
+
+@needs_model
+@needs_realdev
+def test_a_real_digit_on_a_sheet_whose_edge_slants_on_a_table_is_read(classifier):
+    """realdev's bold 7 on its grey paper, shrunk to 73% of a 640x480 frame, turned 5 degrees, on a
+    mauve table a shade darker than the paper's shaded edge: the edge's staircase read as dozens of 1s."""
+    photo = cv2.imread(str(REALDEV / "photos_single" / "agonzalezreyes" / "seven.png"))
+    scale = 0.733 * min(640 / photo.shape[1], 480 / photo.shape[0])
+    sheet = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    h, w = sheet.shape[:2]
+    move = cv2.getRotationMatrix2D((w / 2, h / 2), 5.15, 1.0)
+    move[:, 2] += (258 - w / 2, 259 - h / 2)
+    cover = cv2.warpAffine(np.ones((h, w), np.float32), move, (640, 480))[..., None]
+    grain = cv2.GaussianBlur(np.random.default_rng(0).normal(0, 6, (480, 640)).astype(np.float32), (0, 0), 2)
+    table = np.float32([131, 117, 141]) + grain[..., None]
+    frame = np.clip(cv2.warpAffine(sheet, move, (640, 480)) * cover + table * (1 - cover), 0, 255).astype(np.uint8)
+    assert [n.text for n in read_frame(frame, classifier)] == ["7"]
+    assert len(read_frame(frame, classifier, PipelineConfig(step_chain=None))) >= 10
 
 
 @needs_model

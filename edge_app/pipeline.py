@@ -45,6 +45,9 @@ SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many 
 SLIVER_NEIGHBOURS = 4  # ... the nearest this many of them
 SLIVER_MIN = 1  # ... when there are this many of them at least
 THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than the closing's kernel
+EDGE_CLEAR = 2  # pixels between a blob's box and the strips of paper drop_sheet_edges() compares
+EDGE_PAPER = 0.5  # share of a strip that must be free of ink for it to tell the paper's level
+EDGE_INK = 25  # percentile of a blob's pixels in the grey frame taken as its ink's level
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,12 @@ class PipelineConfig:
     step_chain: int | None = 3
     step_width: int = 2
     step_gap: float = 0.4
+    # A blob at most edge_aspect of its height wide is a sheet's edge on a table when its ink is darker than the
+    # paper on its darker side by less than edge_ratio of what it is darker than the other side's (None: never);
+    # each side's paper is a strip edge_strip of its height wide, EDGE_CLEAR pixels beyond its box
+    edge_aspect: float = 0.35
+    edge_ratio: float | None = 0.3
+    edge_strip: float = 0.1
     max_fill: float = 0.88  # wide blobs filling more of their box are shadows or smudges
     join_overlap: float = 0.5  # pieces overlapping this share of the narrower one's width ...
     join_gap: float = 0.25  # ... and vertically closer than this share of the taller one join
@@ -947,10 +956,13 @@ def drop_edge_steps(blobs: list[Blob], config: PipelineConfig = PipelineConfig()
     aside from the one above it and a few rows below it. Each reads as a sure 1, and a crowd of them made
     drop_specks take the digit on the sheet, ten times taller, for a bar. A chain of `step_chain` or more
     such slivers is no writing: a pen's 1s stand side by side, and the pieces of a stroke broken across
-    overlap, and are joined (join_pieces)."""
+    overlap, and are joined (join_pieces). Run before drop_non_digits, on slivers down to half of
+    `min_digit_height`: a chain holds steps a pixel shorter than a digit (with OpenCV 4, a 5-degree
+    edge's steps were 9 and 10 px tall), and broken where they were dropped, its pieces stayed 1s."""
     if config.step_chain is None:
         return blobs
-    thin = sorted((i for i, blob in enumerate(blobs) if blob.box[2] <= config.step_width),
+    thin = sorted((i for i, blob in enumerate(blobs)
+                   if blob.box[2] <= config.step_width and 2 * blob.box[3] >= config.min_digit_height),
                   key=lambda i: blobs[i].box[1])
     if len(thin) < config.step_chain:
         return blobs
@@ -972,6 +984,44 @@ def drop_edge_steps(blobs: list[Blob], config: PipelineConfig = PipelineConfig()
     for i in thin:
         lengths[first(i)] = lengths.get(first(i), 0) + 1
     return [blob for i, blob in enumerate(blobs) if i not in chain or lengths[first(i)] < config.step_chain]
+
+
+def drop_sheet_edges(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob],
+                     config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+    """Drop the lines along a sheet's edge on a darker table, which the paper's estimate leaves as ink (its
+    blur spreads the paper a little over the table) and which read as sure 1s beside the digit ("141").
+
+    A pen's stroke is far darker than the paper on both sides of it, a shadow's side included; the
+    line along an edge is hardly darker than the table on its dark side. So an upright blob (at most
+    `edge_aspect` of its height wide) is dropped when its ink (the `EDGE_INK` percentile of its pixels
+    in the grey frame) is darker than the paper on its darker side by less than `edge_ratio` of what
+    it is darker than the paper on the other: each side a strip `edge_strip` of its height wide,
+    `EDGE_CLEAR` pixels beyond its box, its ink pieces left out. A blob whose strips would leave the
+    frame, or hold more ink than paper, is kept.
+    """
+    if config.edge_ratio is None:
+        return blobs
+    kept = []
+    for blob in blobs:
+        x, y, w, h = blob.box
+        strip = max(3, int(round(config.edge_strip * h)))
+        left, right = x - EDGE_CLEAR - strip, x + w + EDGE_CLEAR
+        if w > config.edge_aspect * h or left < 0 or right + strip > grey.shape[1]:
+            kept.append(blob)
+            continue
+        sides = []
+        for start in (left, right):
+            paper = labels[y:y + h, start:start + strip] == 0
+            if paper.mean() <= EDGE_PAPER:
+                break
+            sides.append(float(np.median(grey[y:y + h, start:start + strip][paper])))
+        if len(sides) < 2:
+            kept.append(blob)
+            continue
+        ink = float(np.percentile(grey[y:y + h, x:x + w][_blob_mask(labels, blob, blob.box)], EDGE_INK))
+        if min(sides) - ink >= config.edge_ratio * (max(sides) - ink):
+            kept.append(blob)
+    return kept
 
 
 def drop_specks(blobs: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:
@@ -1261,8 +1311,9 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     ruled = None if flat is divided else flat > divided
     framed = drop_frames(labels, inside, config)
     blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config, lines)
-    blobs = drop_edge_steps(drop_non_digits(blobs, grey.shape, areas, config), config)
-    blobs = drop_specks(drop_shadows(grey, labels, blobs, ruled, config, lines), config)
+    blobs = drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config)
+    blobs = drop_sheet_edges(grey, labels, drop_shadows(grey, labels, blobs, ruled, config, lines), config)
+    blobs = drop_specks(blobs, config)
     blobs = drop_textured(flat, labels, blobs, config)
     return Found(flat, labels, areas, blobs, cut)
 

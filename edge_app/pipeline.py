@@ -997,7 +997,7 @@ def drop_sheet_edges(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob],
     in the grey frame) is darker than the paper on its darker side by less than `edge_ratio` of what
     it is darker than the paper on the other: each side a strip `edge_strip` of its height wide,
     `EDGE_CLEAR` pixels beyond its box, its ink pieces left out. A blob whose strips would leave the
-    frame, or hold more ink than paper, is kept.
+    frame, or are half ink or more (`EDGE_PAPER`), is kept.
     """
     if config.edge_ratio is None:
         return blobs

@@ -987,7 +987,7 @@ def drop_edge_steps(blobs: list[Blob], config: PipelineConfig = PipelineConfig()
 
 
 def drop_sheet_edges(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob],
-                     config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+                     config: PipelineConfig = PipelineConfig(), pad: int = 0) -> list[Blob]:
     """Drop the lines along a sheet's edge on a darker table, which the paper's estimate leaves as ink (its
     blur spreads the paper a little over the table) and which read as sure 1s beside the digit ("141").
 
@@ -997,7 +997,9 @@ def drop_sheet_edges(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob],
     in the grey frame) is darker than the paper on its darker side by less than `edge_ratio` of what
     it is darker than the paper on the other: each side a strip `edge_strip` of its height wide,
     `EDGE_CLEAR` pixels beyond its box, its ink pieces left out. A blob whose strips would leave the
-    frame, or are half ink or more (`EDGE_PAPER`), is kept.
+    frame, or reach into the `pad` pixels of paper added round it (read_frame's second reading, whose
+    paper is an estimate: a grid's line at the frame's edge looked like a sheet's edge against it), or
+    are half ink or more (`EDGE_PAPER`), is kept.
     """
     if config.edge_ratio is None:
         return blobs
@@ -1006,7 +1008,7 @@ def drop_sheet_edges(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob],
         x, y, w, h = blob.box
         strip = max(3, int(round(config.edge_strip * h)))
         left, right = x - EDGE_CLEAR - strip, x + w + EDGE_CLEAR
-        if w > config.edge_aspect * h or left < 0 or right + strip > grey.shape[1]:
+        if w > config.edge_aspect * h or left < pad or right + strip > grey.shape[1] - pad:
             kept.append(blob)
             continue
         sides = []
@@ -1312,7 +1314,7 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     framed = drop_frames(labels, inside, config)
     blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config, lines)
     blobs = drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config)
-    blobs = drop_sheet_edges(grey, labels, drop_shadows(grey, labels, blobs, ruled, config, lines), config)
+    blobs = drop_sheet_edges(grey, labels, drop_shadows(grey, labels, blobs, ruled, config, lines), config, pad)
     blobs = drop_specks(blobs, config)
     blobs = drop_textured(flat, labels, blobs, config)
     return Found(flat, labels, areas, blobs, cut)

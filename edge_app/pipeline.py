@@ -823,10 +823,7 @@ def join_pieces(pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -
     parent = list(range(len(pieces)))
 
     def root(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+        return _root(parent, i)
 
     stacked, partners = _join_pairs(np.array([piece.box for piece in pieces], np.int64).reshape(-1, 4), config)
     for i, j in stacked:
@@ -966,24 +963,19 @@ def drop_edge_steps(blobs: list[Blob], config: PipelineConfig = PipelineConfig()
                   key=lambda i: blobs[i].box[1])
     if len(thin) < config.step_chain:
         return blobs
-    chain = {i: i for i in thin}  # each sliver's chain, as the first sliver of it, top down
-
-    def first(i):
-        while chain[i] != i:
-            i = chain[i]
-        return i
+    chain = list(range(len(thin)))  # by place in `thin`: a union-find forest of the slivers' chains
     for at, i in enumerate(thin):
         x, y, w, h = blobs[i].box
-        for j in thin[at + 1:]:
+        for below, j in enumerate(thin[at + 1:], at + 1):
             jx, jy, jw, jh = blobs[j].box
             if jy > y + h + config.step_gap * h:
                 break  # sorted by top: none further down can be the next step
             if y + h - 1 <= jy <= y + h + config.step_gap * min(h, jh) and jx <= x + w and x <= jx + jw:
-                chain[first(j)] = first(i)
-    lengths: dict[int, int] = {}
-    for i in thin:
-        lengths[first(i)] = lengths.get(first(i), 0) + 1
-    return [blob for i, blob in enumerate(blobs) if i not in chain or lengths[first(i)] < config.step_chain]
+                chain[_root(chain, below)] = _root(chain, at)
+    roots = [_root(chain, at) for at in range(len(thin))]
+    lengths = np.bincount(roots, minlength=len(thin))
+    steps = {i for at, i in enumerate(thin) if lengths[roots[at]] >= config.step_chain}
+    return [blob for i, blob in enumerate(blobs) if i not in steps]
 
 
 def drop_sheet_edges(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob],
@@ -1733,6 +1725,15 @@ def _union(a, b):
     x0, y0 = min(a[0], b[0]), min(a[1], b[1])
     x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
     return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _root(parent: list[int], i: int) -> int:
+    """The root of `i` in the union-find forest `parent` (each entry its parent, a root its own), halving
+    the path walked as it goes."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
 
 
 def _union_all(boxes):

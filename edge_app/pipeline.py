@@ -48,6 +48,7 @@ THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than th
 EDGE_CLEAR = 2  # pixels between a blob's box and the strips of paper drop_sheet_edges() compares
 EDGE_PAPER = 0.5  # share of a strip that must be free of ink for it to tell the paper's level
 EDGE_INK = 25  # percentile of a blob's pixels in the grey frame taken as its ink's level
+STEP_LINE_GAP = 3  # pixels between a line along a step drop_step_lines() drops and a piece broken off it
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,13 @@ class PipelineConfig:
     edge_aspect: float = 0.35
     edge_ratio: float | None = 0.3
     edge_strip: float = 0.1
+    # A piece is a line along a step in the paper (a sheet's or a note's edge on a table, the shadow it casts)
+    # when step_line_share of its pixels or more lie by a step in the sharp paper estimate, it holds at most
+    # step_line_width pixels of ink per pixel of its box's width and height together, and it is longer than
+    # step_line_span times the tallest other piece of a digit's height (None: never)
+    step_line_share: float | None = 0.6
+    step_line_width: float = 8.0
+    step_line_span: float = 1.5
     max_fill: float = 0.88  # wide blobs filling more of their box are shadows or smudges
     join_overlap: float = 0.5  # pieces overlapping this share of the narrower one's width ...
     join_gap: float = 0.25  # ... and vertically closer than this share of the taller one join
@@ -872,6 +880,58 @@ def _flag(piece, largest, config: PipelineConfig) -> bool:
             and piece[1] + piece[3] / 2 <= largest[1] + config.join_flag_top * largest[3])
 
 
+def drop_step_lines(paper: np.ndarray, labels: np.ndarray, pieces: list[Blob], areas: np.ndarray,
+                    config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+    """Drop the lines along a sheet's edge on a table: the shadow a sheet, a note or a notepad casts
+    beside its edges, or a dark edge, found as one thin piece along two or three sides of it.
+
+    Such a line is as dark against the table as a pen's stroke, so drop_sheet_edges() does
+    not see it, and as an L or a U round the digit it is no frame for drop_frames(); but it
+    holds the digit inside its box, and join_pieces() would make one blob of them, read as
+    a "3" or a "2". It runs along a step in the paper's `paper` estimate (the sharp one:
+    the paper's edge against the table, which the closing keeps) from end to end, which a
+    digit's strokes cross at most. A piece is dropped when `step_line_share` of its pixels
+    or more lie by such a step (_on_step), it is thin (at most `step_line_width` pixels of
+    ink for each pixel of its box's width and height together: a line of that many pixels'
+    width along two of its sides), and it is longer than `step_line_span` times the tallest
+    other piece at least `min_digit_height` tall: a digit's 1 written on a shadow's edge
+    stands among digits of its size. Pieces broken off such a line, each short, are dropped
+    too where they run along a step within STEP_LINE_GAP pixels of it: left, they read as 1s.
+    """
+    if config.step_line_share is None:
+        return pieces
+    heights = sorted((piece.box[3] for piece in pieces if piece.box[3] >= config.min_digit_height), reverse=True)
+
+    def mask(piece) -> tuple[tuple[slice, slice], np.ndarray]:
+        x, y, w, h = piece.box
+        return np.s_[y:y + h, x:x + w], _blob_mask(labels, piece, piece.box)
+
+    def along_step(piece) -> bool:
+        w, h = piece.box[2:]
+        return (sum(int(areas[label]) for label in piece.labels) <= config.step_line_width * (w + h)
+                and _on_step(paper, piece.box, mask(piece)[1]) >= config.step_line_share)
+    kept, lines = [], []
+    for piece in pieces:
+        w, h = piece.box[2:]
+        tallest = heights[0] if heights else 0
+        if h == tallest:  # the tallest other piece: the next one down (the same height if two share it)
+            tallest = heights[1] if len(heights) > 1 else 0
+        long = max(w, h) >= config.min_digit_height and max(w, h) > config.step_line_span * tallest
+        (lines if long and along_step(piece) else kept).append(piece)
+    if not lines or not kept:
+        return kept
+    near = np.zeros(labels.shape, np.uint8)
+    for line in lines:
+        box, pixels = mask(line)
+        near[box][pixels] = 1
+    near = cv2.dilate(near, np.ones((2 * STEP_LINE_GAP + 1,) * 2, np.uint8))
+
+    def beside_a_line(piece) -> bool:
+        box, pixels = mask(piece)
+        return bool(near[box][pixels].any())
+    return [piece for piece in kept if not (beside_a_line(piece) and along_step(piece))]
+
+
 def drop_frames(labels: np.ndarray, pieces: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:
     """Drop pieces that are frames round others: the edge of a sheet lying inside the picture,
     a box drawn round a number.
@@ -1303,7 +1363,7 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     for piece in pieces:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)
     ruled = None if flat is divided else flat > divided
-    framed = drop_frames(labels, inside, config)
+    framed = drop_frames(labels, drop_step_lines(sharp, labels, inside, areas, config), config)
     blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config, lines)
     blobs = drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config)
     blobs = drop_sheet_edges(grey, labels, drop_shadows(grey, labels, blobs, ruled, config, lines), config, pad)

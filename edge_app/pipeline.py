@@ -152,7 +152,7 @@ class PipelineConfig:
     # step_line_span times the tallest other piece of a digit's height (None: never)
     step_line_share: float | None = 0.6
     step_line_width: float = 8.0
-    step_line_span: float = 1.5
+    step_line_span: float = 1.3
     max_fill: float = 0.88  # wide blobs filling more of their box are shadows or smudges
     join_overlap: float = 0.5  # pieces overlapping this share of the narrower one's width ...
     join_gap: float = 0.25  # ... and vertically closer than this share of the taller one join

@@ -82,8 +82,13 @@ def run(source, classifier, options: RunOptions | None = None, config: PipelineC
     scene_truth, scene_read = None, []
     started = time.perf_counter()
     completed = False
+    noted: set[str] = set()  # what was said of the region of interest, said once for each size of frame
     try:
         for frame in _until_interrupted(source):
+            note = roi_note(options.roi, frame.image.shape)
+            if note and note not in noted:
+                noted.add(note)
+                log(note)
             tick = time.perf_counter()
             stable = read_stable(frame, classifier, stabilizer, config, options.roi, cache)
             summary.frame_ms.append((time.perf_counter() - tick) * 1000)
@@ -132,6 +137,21 @@ def _until_interrupted(source):
             yield next(iterator)
         except (StopIteration, KeyboardInterrupt):
             return
+
+
+def roi_note(roi: tuple[int, int, int, int] | None, shape) -> str | None:
+    """What to tell a user whose region of interest (x, y, w, h) is not all inside a frame of `shape`: None if it is."""
+    if roi is None:
+        return None
+    x, y, w, h = roi
+    height, width = shape[:2]
+    inside_w, inside_h = min(x + w, width) - x, min(y + h, height) - y
+    region = f"--roi {x},{y},{w},{h}"
+    if inside_w <= 0 or inside_h <= 0:
+        return f"{region} lies outside the {width}x{height} frame: nothing is read"
+    if (inside_w, inside_h) != (w, h):
+        return f"{region} reaches past the {width}x{height} frame: only its {inside_w}x{inside_h} inside is read"
+    return None
 
 
 def read_stable(frame, classifier, stabilizer: Stabilizer, config: PipelineConfig,

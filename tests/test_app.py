@@ -57,6 +57,20 @@ def test_duration_bounds_a_run():
     assert 1 <= summary.frames and summary.seconds < 5
 
 
+def test_a_region_of_interest_not_inside_the_frame_is_reported_once():
+    """The demo's frames are 640x480: a region past them reads nothing, or only its part inside, and says so."""
+    for roi, said in (((5000, 5000, 10, 10), "--roi 5000,5000,10,10 lies outside the 640x480 frame: nothing is read"),
+                      ((600, 400, 100, 100), "only its 40x80 inside is read"),
+                      ((0, 0, 640, 480), None)):
+        notes, lines = [], []
+        summary = run(DemoSource(seed=0, hold=2), Reads(), RunOptions(max_frames=4, json=True, roi=roi),
+                      out=lines.append, log=notes.append)
+        assert summary.frames == 4
+        assert notes == [] if said is None else (len(notes) == 1 and said in notes[0])
+        if roi[0] == 5000:
+            assert all(json.loads(line)["numbers"] == [] for line in lines)
+
+
 @needs_model
 def test_cli_demo_run_headless(tmp_path):
     result = subprocess.run([sys.executable, "-m", "edge_app", "run", "--source", "demo", "--max-frames", "40",

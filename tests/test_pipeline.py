@@ -896,6 +896,46 @@ def test_group_numbers_by_line_and_gap_in_reading_order():
     assert numbers[0].confidence == 0.9
 
 
+def test_group_numbers_drops_a_word_whose_letters_read_as_unsure_digits():
+    def line(confidences, y):
+        return [Digit(7, c, (100 + 20 * i, y, 18, 30)) for i, c in enumerate(confidences)]
+    word = line([0.95, 0.7, 0.99, 0.6], 100)  # two of four under 0.9: "Date"'s letters
+    number = line([0.95, 0.7, 0.99, 0.98], 200)  # one of four
+    short = line([0.6, 0.7], 300)  # two digits, both unsure: too few to judge
+    assert [n.box[1] for n in group_numbers(word + number + short)] == [200, 300]
+    assert len(group_numbers(word + number + short, PipelineConfig(text_unsure=None))) == 3
+
+
+def _printed_words(seed: int, count: int) -> list[np.ndarray]:
+    """Frames of paper holding four printed words each, in OpenCV's Hershey fonts, slightly blurred and noisy."""
+    words = ["Name", "Date", "Phone", "Total", "Room", "Apt", "Zip code", "Signature", "Amount due", "No.", "Tel"]
+    fonts = [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX,
+             cv2.FONT_HERSHEY_PLAIN]
+    rng = np.random.default_rng(seed)
+    frames = []
+    for _ in range(count):
+        page = np.full((480, 640), 225, np.uint8)
+        for row in range(4):
+            cv2.putText(page, words[rng.integers(len(words))], (40 + int(rng.integers(0, 200)), 80 + 110 * row),
+                        fonts[rng.integers(len(fonts))], float(rng.uniform(0.8, 1.6)), 40, int(rng.integers(1, 3)),
+                        cv2.LINE_AA)
+        frames.append(np.clip(cv2.GaussianBlur(page, (0, 0), 0.8) + rng.normal(0, 3, page.shape), 0, 255)
+                      .astype(np.uint8))
+    return frames
+
+
+@needs_model
+def test_printed_words_are_read_as_fewer_numbers(classifier):
+    """Letters read as digits: 20 frames of printed words, 80 words, read as 74 numbers when every number
+    is kept, 48 when a number of three digits or more must have two thirds of them sure."""
+    frames = _printed_words(1, 20)
+
+    def numbers(config):
+        return sum(len(read_frame(frame, classifier, config)) for frame in frames)
+    kept, all_kept = numbers(PipelineConfig()), numbers(PipelineConfig(text_unsure=None))
+    assert all_kept >= 65 and kept <= 0.75 * all_kept, (kept, all_kept)
+
+
 def test_group_numbers_follows_a_sloping_line_to_its_end_without_taking_the_next_line():
     def d(value, x, y):
         return Digit(value, 0.9, (x, y, 18, 30))

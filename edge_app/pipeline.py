@@ -212,7 +212,7 @@ class PipelineConfig:
     recheck: float | None = 0.9  # crops read with less confidence are read again, strokes thicker and thinner
     # A number of text_digits or more with more than text_unsure of its digits read under text_sure confidence
     # is a word's letters, not a number (None: keep it)
-    text_unsure: float | None = 0.34
+    text_unsure: float | None = 0.5
     text_sure: float = 0.9
     text_digits: int = 3
     min_confidence: float = 0.45  # digits read with less confidence are dropped
@@ -1655,7 +1655,7 @@ def _numbers(lines: list[list[Digit]], config: PipelineConfig) -> list[Number]:
 
     A number of `text_digits` digits or more with more than `text_unsure` of them read under
     `text_sure` confidence is dropped: a printed word's letters ("Phone", "Date" on a form) each
-    read as some digit, most of them unsure (42% under 0.9, against 1% of a generated line's
+    read as some digit, many of them unsure (42% under 0.9, against 1% of a generated line's
     digits), and a real number read so unsurely is rarely read right.
     """
     numbers = []

@@ -899,8 +899,8 @@ def test_group_numbers_by_line_and_gap_in_reading_order():
 def test_group_numbers_drops_a_word_whose_letters_read_as_unsure_digits():
     def line(confidences, y):
         return [Digit(7, c, (100 + 20 * i, y, 18, 30)) for i, c in enumerate(confidences)]
-    word = line([0.95, 0.7, 0.99, 0.6], 100)  # two of four under 0.9: "Date"'s letters
-    number = line([0.95, 0.7, 0.99, 0.98], 200)  # one of four
+    word = line([0.95, 0.7, 0.89, 0.6], 100)  # three of four under 0.9: "Date"'s letters
+    number = line([0.95, 0.7, 0.99, 0.6], 200)  # two of four
     short = line([0.6, 0.7], 300)  # two digits, both unsure: too few to judge
     assert [n.box[1] for n in group_numbers(word + number + short)] == [200, 300]
     assert len(group_numbers(word + number + short, PipelineConfig(text_unsure=None))) == 3
@@ -927,13 +927,13 @@ def _printed_words(seed: int, count: int) -> list[np.ndarray]:
 @needs_model
 def test_printed_words_are_read_as_fewer_numbers(classifier):
     """Letters read as digits: 20 frames of printed words, 80 words, read as 74 numbers when every number
-    is kept, 48 when a number of three digits or more must have two thirds of them sure."""
+    is kept, 54 when a number of three digits or more must have half of them sure or more."""
     frames = _printed_words(1, 20)
 
     def numbers(config):
         return sum(len(read_frame(frame, classifier, config)) for frame in frames)
     kept, all_kept = numbers(PipelineConfig()), numbers(PipelineConfig(text_unsure=None))
-    assert all_kept >= 65 and kept <= 0.75 * all_kept, (kept, all_kept)
+    assert all_kept >= 65 and kept <= 0.8 * all_kept, (kept, all_kept)
 
 
 def test_group_numbers_follows_a_sloping_line_to_its_end_without_taking_the_next_line():

@@ -41,6 +41,8 @@ RULE_FIT_SPREAD = 0.5  # share of the frame's width: runs of a line spread over 
 RULE_TILT_SEARCH = 0.08  # ... and lines through them this much steeper or flatter are tried, ...
 RULE_TILT_STEPS = 8  # ... at this many slopes each way
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
+SIDE_RIM = 0.03  # share of a frame's shorter side: the rim the added paper leaves inside a darker frame's sides
+SIDE_REST = 1.0  # a band along a side holds more of its blob's ink than this many times what lies beyond it
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
 SLIVER_NEIGHBOURS = 4  # ... the nearest this many of them
 SLIVER_MIN = 1  # ... when there are this many of them at least
@@ -221,6 +223,8 @@ class PipelineConfig:
     # Crops the model calls "not one digit" with this probability are dropped. None, never, read best on
     # the scenes: the eleventh output still steers the cuts, but dropping even at 0.99 lost odd real digits.
     not_digit: float | None = None
+    side_band: float | None = 0.9  # in a frame read again as a crop, ink along this share of one of its sides
+    # or more, less than half as deep into it, is what lies beyond the page (a wall, a table), not a digit
     crop_whole: float | None = 0.9  # in a frame read again as a crop (read_frame), less than twice as wide as
     # tall, a blob spanning this share of it both ways is read whole, never cut: a table's rim round a blank
     # sheet, not a number's line joined by a rule (None: cut it as any other)
@@ -1143,8 +1147,10 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         # by one digit, a line cropped tight). Read it again with a margin of paper around it.
         pad = max(2, int(round(config.crop_pad * max(grey.shape))))
         padded = _add_paper(grey, pad, config.pad_edge and strip, config)
+        # A scan's digit may fill its frame: a 7's bar along its top is no band beyond the page.
+        again = replace(config, side_band=None) if small else config
         digits = [Digit(d.digit, d.confidence, (d.box[0] - pad, d.box[1] - pad, d.box[2], d.box[3]))
-                  for d in _read_grey(padded, classifier, config, pad=pad) or []]
+                  for d in _read_grey(padded, classifier, again, pad=pad) or []]
     if not small and squarish:
         digits = _filled_frame(grey, digits, classifier, config, None if cache is None else cache.filled)
     to_frame = 1.0 / scale
@@ -1291,6 +1297,8 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
         return None
     blobs, whole = found.blobs, []
     width, height = grey.shape[1] - 2 * pad, grey.shape[0] - 2 * pad
+    if pad and config.side_band is not None:
+        blobs = [blob for blob in blobs if not _along_side(found.labels, blob, pad, config.side_band)]
     if pad and config.crop_whole is not None and width < 2 * height:
         whole = [blob for blob in blobs if min(blob.box[2] / width, blob.box[3] / height) >= config.crop_whole]
         blobs = [blob for blob in blobs if blob not in whole]
@@ -1300,6 +1308,27 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
                                  replace(config, split_aspect=math.inf, split_not_digit=None))
     digits = [d for d in digits if d.confidence >= config.min_confidence]
     return _without_slivers(digits, found.labels, config)
+
+
+def _along_side(labels: np.ndarray, blob: Blob, pad: int, share: float) -> bool:
+    """Whether `blob`, in a frame with `pad` pixels of paper added all round, holds `share` or more of one
+    side of the frame inside and reaches, at the median of that side's pixels, less than half across it,
+    with little ink beyond that band but what hugs the frame's sides: a band of wall or table beyond the
+    page, with the thin rim the added paper leaves inside a darker frame's other sides."""
+    inside = np.isin(labels[pad:labels.shape[0] - pad, pad:labels.shape[1] - pad], np.array(blob.labels))
+    rim = max(1, int(round(SIDE_RIM * min(inside.shape))))
+    for side in (inside, inside[:, ::-1], inside.T, inside.T[:, ::-1]):  # each side as the left one
+        edge = side[:, 0]
+        if np.count_nonzero(edge) < share * edge.size:
+            continue
+        reach = np.where(side.all(axis=1), side.shape[1], np.argmin(side, axis=1))  # ink run from the side
+        if np.median(reach[edge]) >= side.shape[1] / 2:
+            continue
+        beyond = side & (np.arange(side.shape[1])[None, :] >= reach[:, None])
+        rest = np.count_nonzero(beyond[rim:-rim, rim:-rim])
+        if rest < SIDE_REST * (np.count_nonzero(side) - np.count_nonzero(beyond)):
+            return True
+    return False
 
 
 def _without_slivers(digits: list[Digit], labels: np.ndarray, config: PipelineConfig) -> list[Digit]:

@@ -28,6 +28,8 @@ PAPERS = {  # BGR
     "white": (238, 240, 240), "beige": (200, 225, 240), "blue": (240, 215, 190), "yellow": (150, 235, 245),
 }
 INKS = {"black": (30, 30, 30), "blue": (140, 60, 20), "red": (40, 40, 170), "pencil": (110, 110, 110)}
+MARKERS = {"black": (45, 40, 40), "blue": (150, 70, 25), "red": (45, 40, 175), "green": (70, 130, 30)}
+BOARD_CLEAR = 6  # pixels at least between a whiteboard's frame and the writing
 RULE_INKS = {"blue": (200, 150, 90), "grey": (130, 130, 130), "red": (110, 110, 220)}  # printed notebook lines
 
 
@@ -46,6 +48,8 @@ class SceneConfig:
     rules: float = 0.0  # share of sheets printed with lines, half of them squared (a notebook page)
     rule_spacing: tuple[int, int] = (24, 60)  # pixels between printed lines
     table: float = 0.0  # share of photos taken from further away: the whole sheet on a table, its edges in view
+    board: float = 0.0  # share written in marker on a whiteboard: wiped writing's ghosts, a glare, the board's
+    # frame and the wall beyond it along one side (mostly)
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -257,11 +261,17 @@ def _write_number(ink_alpha, text, digits, rng, height, top, config) -> tuple[Bo
 def _photograph(ink_alpha, numbers, digits, rng, config):
     """Paper, ink, light, shadow, perspective, blur, noise and JPEG; boxes follow the geometry."""
     h, w = ink_alpha.shape
-    paper = np.array(PAPERS[rng.choice(list(PAPERS))], np.float32)
-    ink = np.array(INKS[rng.choice(list(INKS))], np.float32)
-    if tuple(ink) == INKS["pencil"]:
-        ink_alpha = ink_alpha * rng.uniform(0.55, 0.9)  # pencil never gets fully dark
-    texture = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 3) * rng.uniform(2, 6)
+    board = config.board and rng.random() < config.board
+    if board:
+        paper = np.float32(rng.uniform(222, 245)) + rng.uniform(-6, 6, 3).astype(np.float32)
+        ink = np.array(MARKERS[rng.choice(list(MARKERS))], np.float32)
+        ink_alpha, texture = _marker(ink_alpha, rng), _ghosts(h, w, rng)
+    else:
+        paper = np.array(PAPERS[rng.choice(list(PAPERS))], np.float32)
+        ink = np.array(INKS[rng.choice(list(INKS))], np.float32)
+        if tuple(ink) == INKS["pencil"]:
+            ink_alpha = ink_alpha * rng.uniform(0.55, 0.9)  # pencil never gets fully dark
+        texture = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 3) * rng.uniform(2, 6)
     image = np.broadcast_to(paper, (h, w, 3)).astype(np.float32)
     if config.rules and rng.random() < config.rules:
         rule_alpha = _rules(h, w, rng, config)[..., None]
@@ -285,6 +295,9 @@ def _photograph(ink_alpha, numbers, digits, rng, config):
         cv2.fillConvexPoly(shadow, cv2.convexHull(corners), 1.0)
         shadow = cv2.GaussianBlur(shadow, (0, 0), rng.uniform(8, 30)) * rng.uniform(0.2, 0.45)
     image *= (light * (1 - shadow))[..., None]
+    if board:
+        _glare(image, rng)
+        _board_frame(image, ink_alpha, rng)
 
     camera = _camera_matrix(rng, w, h, config)
     image = cv2.warpPerspective(image, camera, (w, h), borderMode=cv2.BORDER_REPLICATE)
@@ -315,6 +328,62 @@ def _rules(h, w, rng, config) -> np.ndarray:
         for x in range(int(rng.integers(0, spacing)), w, spacing):
             cv2.line(alpha, (x, 0), (x, h), 1.0, thickness)
     return alpha * rng.uniform(0.4, 0.9)
+
+
+def _marker(ink_alpha, rng):
+    """Marker strokes: a little broader than a pen's, and streaky where the felt runs dry."""
+    h, w = ink_alpha.shape
+    broader = int(rng.integers(0, 3))
+    if broader:
+        ink_alpha = cv2.dilate(ink_alpha, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (broader + 1, broader + 1)))
+    streaks = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 1.5)
+    streaks = cv2.blur(streaks, (15, 1) if rng.random() < 0.5 else (1, 15))  # dragged along one way
+    streaks /= max(1e-6, float(streaks.std()))
+    return ink_alpha * np.clip(rng.uniform(0.8, 0.95) + 0.12 * streaks, 0.45, 1.0)
+
+
+def _ghosts(h, w, rng):
+    """What wiping leaves on a whiteboard, as a texture (grey levels, negative: darker): faint smeared
+    strokes and a wiped haze."""
+    ghost = np.zeros((h, w), np.float32)
+    for _ in range(int(rng.integers(1, 6))):
+        points = np.cumsum(rng.normal(0, 25, (int(rng.integers(3, 9)), 2)), axis=0) + rng.uniform(0, 1, 2) * (w, h)
+        cv2.polylines(ghost, [points.astype(np.int32)], False, float(rng.uniform(0.04, 0.14)), int(rng.integers(2, 8)))
+    haze = np.zeros((h, w), np.float32)
+    for _ in range(int(rng.integers(0, 3))):
+        x, y = rng.uniform(0, 1, 2) * (w, h)
+        axes = (int(rng.uniform(40, 200)), int(rng.uniform(15, 60)))
+        cv2.ellipse(haze, (int(x), int(y)), axes, rng.uniform(-30, 30), 0, 360, float(rng.uniform(0.03, 0.08)), -1)
+    return -140.0 * (cv2.GaussianBlur(ghost, (0, 0), rng.uniform(1, 6)) + cv2.GaussianBlur(haze, (0, 0), 15))
+
+
+def _glare(image, rng):
+    """A lamp's or a window's reflection on the glossy board, in place: a soft patch washed towards white."""
+    h, w = image.shape[:2]
+    glare = np.zeros((h, w), np.float32)
+    x, y = rng.uniform(0.1, 0.9, 2) * (w, h)
+    axes = (int(rng.uniform(40, 220)), int(rng.uniform(20, 120)))
+    cv2.ellipse(glare, (int(x), int(y)), axes, rng.uniform(0, 180), 0, 360, 1.0, -1)
+    glare = cv2.GaussianBlur(glare, (0, 0), rng.uniform(15, 50)) * rng.uniform(0.3, 0.8)
+    image += glare[..., None] * (285.0 - image) * 0.9
+
+
+def _board_frame(image, ink_alpha, rng):
+    """Mostly, the board's aluminium frame along one side of the photo and the wall beyond it, in place,
+    clear of the writing."""
+    if rng.random() >= 0.6:
+        return
+    h, w = image.shape[:2]
+    side, width = int(rng.integers(0, 4)), int(rng.uniform(8, 18))
+    at = int(rng.uniform(0.02, 0.1) * (h if side < 2 else w))
+    views = [lambda a: a, lambda a: a[::-1], lambda a: a.swapaxes(0, 1), lambda a: a.swapaxes(0, 1)[::-1]]
+    view, ink = views[side](image), views[side](ink_alpha)  # that side on top
+    written = np.flatnonzero(ink.max(axis=1) > 0.05)
+    at = min(at, (written[0] if written.size else len(ink)) - width - BOARD_CLEAR)
+    if at < 1:
+        return
+    view[:at] = rng.uniform(60, 200, 3).astype(np.float32)
+    view[at:at + width] = rng.uniform(130, 190)
 
 
 def _on_table(image, rng):

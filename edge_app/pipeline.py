@@ -41,6 +41,7 @@ RULE_FIT_SPREAD = 0.5  # share of the frame's width: runs of a line spread over 
 RULE_TILT_SEARCH = 0.08  # ... and lines through them this much steeper or flatter are tried, ...
 RULE_TILT_STEPS = 8  # ... at this many slopes each way
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
+FLAT_WHITE = 7  # grey levels below white that paper overexposed to white keeps to, with a camera's grain
 SIDE_RIM = 0.03  # share of a frame's shorter side: the rim the added paper leaves inside a darker frame's sides
 SIDE_REST = 1.0  # a band along a side holds more of its blob's ink than this many times what lies beyond it
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
@@ -103,6 +104,8 @@ class PipelineConfig:
     # pixels at one grey level; None: never) is read with the small kernel too: with no light to follow, the
     # camera's kernel only loses strokes a tenth of the frame wide, as a scan's digit filling it has.
     flat_paper: float | None = 0.3
+    flat_clipped: float = 0.5  # ... but white (255) only when this share is within FLAT_WHITE levels of it: paper
+    # overexposed all over, not a glare on a board, the rest of it lit unevenly
     fill_strokes: bool = True  # see _under_strokes
     stroke_inside: float | None = 8.0  # grey levels: an enclosed region is filled only when at most this much
     # lighter than the ink round it, a stroke's inside, not a grid's cell (_stroke_insides; None: every one)
@@ -1239,11 +1242,16 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
 def _flat_paper(grey: np.ndarray, config: PipelineConfig) -> bool:
     """Whether the paper is as even as a scan's or a drawing's: one grey level holds `flat_paper` of the frame's
     pixels or more. A camera's grain and light spread even paper over many levels (at most a quarter of the
-    pixels at one level in 220 generated photos); paper overexposed to white is flat too. Every pixel of a
+    pixels at one level in 220 generated photos); paper overexposed to white is flat too, when `flat_clipped` of
+    the frame is near white: a glare washing part of a whiteboard out is not (its white held a third of a
+    frame whose board elsewhere was 180-237, and the small kernel read the light as ink). Every pixel of a
     grid about THICK_SIDE wide is counted, unaveraged, which keeps the grain and costs little."""
     step = max(1, max(grey.shape) // THICK_SIDE)
     sample = grey[::step, ::step]
-    return np.bincount(sample.ravel(), minlength=256).max() >= config.flat_paper * sample.size
+    counts = np.bincount(sample.ravel(), minlength=256) / sample.size
+    if counts[:255].max() >= config.flat_paper:
+        return True
+    return counts[255] >= config.flat_paper and counts[-FLAT_WHITE - 1:].sum() >= config.flat_clipped
 
 
 def _thick_ink(grey: np.ndarray, config: PipelineConfig, share: float) -> bool:

@@ -2115,6 +2115,11 @@ def test_flat_paper_is_a_scan_s_even_paper_not_a_photo_s():
     grain = np.random.default_rng(0).normal(0, 3, scan.shape)
     assert not _flat_paper(np.clip(scan * 0.8 + grain, 0, 255).astype(np.uint8), config)  # over many levels
     assert _flat_paper(np.clip(scan + grain, 0, 255).astype(np.uint8), config)  # paper overexposed to white
+    # A glare washing a third of a board out to white, the rest of it lit unevenly: no scan.
+    board = np.clip(np.linspace(180, 240, 300)[None, :] + grain, 0, 255)
+    board[:, 200:] = 255
+    assert np.count_nonzero(board == 255) > 0.3 * board.size and not _flat_paper(board.astype(np.uint8), config)
+    assert _flat_paper(board.astype(np.uint8), dataclasses.replace(config, flat_clipped=0.3))
 
 
 def coarse_scan(image: np.ndarray, side: int) -> np.ndarray:

@@ -42,6 +42,12 @@ RULE_TILT_SEARCH = 0.08  # ... and lines through them this much steeper or flatt
 RULE_TILT_STEPS = 8  # ... at this many slopes each way
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 FLAT_WHITE = 7  # grey levels below white that paper overexposed to white keeps to, with a camera's grain
+UNDERLINE_WIDE = 2.5  # a piece holding a line under digits is this many times as wide as tall at least ...
+UNDERLINE_TILT = 0.2  # a hand-drawn line under digits may slope this much (11 degrees) ...
+UNDERLINE_STUB = 0.2  # ... a piece with less ink than this share of the line's beside it is all line ...
+UNDERLINE_REST = 0.5  # ... the digits it touches span this share of the piece's height at least ...
+UNDERLINE_COVER = 0.85  # ... it spans this share of the piece's width ...
+UNDERLINE_OFF = 0.3  # ... and it lies this share of the digits' height below their middle
 SIDE_RIM = 0.03  # share of a frame's shorter side: the rim the added paper leaves inside a darker frame's sides
 SIDE_REST = 1.0  # a band along a side holds more of its blob's ink than this many times what lies beyond it
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
@@ -137,6 +143,10 @@ class PipelineConfig:
     # first: thresholds set by that much noise take faint strokes for paper (None: never)
     denoise_grain: float | None = 8.0
     min_piece_area: int = 6  # pixels: smaller specks are noise
+    # A piece holding a near-level line this share of its width long, drawn under (or over) digits it touches,
+    # at least underline_length times as long as they are tall, has the line taken out (None: never)
+    underline_span: float | None = 0.6
+    underline_length: float = 2.5
     min_digit_height: int = 10  # pixels: shorter blobs are not digits
     max_digit_share: float = 0.98  # blobs taller or wider than this share of the frame are not digits
     max_line_aspect: float = 4.0  # blobs wider than this many heights are lines or underlines
@@ -1405,6 +1415,7 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     for piece in pieces:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)
     ruled = None if flat is divided else flat > divided
+    inside, areas = without_underlines(labels, inside, areas, config)
     framed = drop_frames(labels, drop_step_lines(sharp, labels, inside, areas, config), config)
     blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config, lines)
     blobs = drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config)
@@ -1412,6 +1423,89 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     blobs = drop_specks(blobs, config)
     blobs = drop_textured(flat, labels, blobs, config)
     return Found(flat, labels, areas, blobs, cut)
+
+
+def without_underlines(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray,
+                       config: PipelineConfig = PipelineConfig()) -> tuple[list[Blob], np.ndarray]:
+    """`pieces` with the lines drawn under numbers taken out of those that touch them, and the areas
+    by label grown by the pieces left: the line's pixels become paper in `labels` (in place), what it joined
+    new labels. A number underlined by hand usually touches its line somewhere, and the line makes it one
+    piece as wide as the number, read as a line or cut into digits and bits of line.
+
+    The line: the piece's pixels on straight segments `underline_span` of its width long, near level
+    (_level_line), spanning UNDERLINE_COVER of it and lying
+    well below the middle of the rest, which it is `underline_length` times as long as tall; the rest
+    spans UNDERLINE_REST of the piece's height and holds UNDERLINE_STUB of the line's ink. Touching digits' bars
+    and feet are never that long. A line alone under digits is dropped too: its box, reaching up to
+    theirs where it slopes, would join them to it.
+    """
+    if config.underline_span is None:
+        return pieces, areas
+    kept, grown, alone = [], [areas], []
+    for piece in pieces:
+        x, y, w, h = piece.box
+        if w < config.underline_length * config.min_digit_height or w < UNDERLINE_WIDE * h:
+            kept.append(piece)
+            continue
+        mask = _blob_mask(labels, piece, piece.box)
+        line = _level_line(mask, config.underline_span * w)
+        if line is None:
+            kept.append(piece)
+            continue
+        rest = mask & ~line
+        rows = np.flatnonzero(rest.any(axis=1))
+        if np.count_nonzero(rest) < UNDERLINE_STUB * np.count_nonzero(line):
+            alone.append(piece)  # all line: dropped if it runs under digits, else left to the other filters
+            continue
+        top, bottom = rows[0], rows[-1] + 1
+        middle, tall = (top + bottom) / 2, bottom - top
+        line_row = float(np.nonzero(line)[0].mean())
+        columns = np.flatnonzero(line.any(axis=0))
+        if (tall < config.min_digit_height or tall < UNDERLINE_REST * h or w < config.underline_length * tall
+                or line_row < middle + UNDERLINE_OFF * tall
+                or columns[-1] - columns[0] < UNDERLINE_COVER * w):
+            kept.append(piece)
+            continue
+        count, parts, stats, _ = cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)
+        window = labels[y:y + h, x:x + w]
+        window[line] = 0
+        first = sum(len(a) for a in grown)
+        for i in range(1, count):
+            label = first + i - 1
+            window[parts == i] = label
+            if stats[i, cv2.CC_STAT_AREA] >= config.min_piece_area:
+                px, py, pw, ph = (int(v) for v in stats[i, :4])
+                kept.append(Blob((x + px, y + py, pw, ph), (label,)))
+        grown.append(stats[1:, cv2.CC_STAT_AREA].astype(areas.dtype))
+    kept += [line for line in alone if not _under_digits(line.box, kept, config)]
+    return kept, (np.concatenate(grown) if len(grown) > 1 else areas)
+
+
+def _level_line(mask: np.ndarray, span: float) -> np.ndarray | None:
+    """The pixels of `mask` on straight segments at least `span` long within UNDERLINE_TILT of level (a
+    probabilistic Hough transform), to half a stroke's width from them; None when it has none."""
+    length = int(span)
+    segments = cv2.HoughLinesP(mask.view(np.uint8), 1, np.pi / 180, max(10, length // 2), minLineLength=length,
+                               maxLineGap=max(2, length // 20))
+    if segments is None:
+        return None
+    near = np.zeros(mask.shape, np.uint8)
+    reach = int(math.ceil(stroke_width(mask))) + 1
+    for x1, y1, x2, y2 in segments.reshape(-1, 4):  # (N, 1, 4) in OpenCV 4, (N, 4) in 5
+        if abs(int(y2) - int(y1)) <= UNDERLINE_TILT * abs(int(x2) - int(x1)):
+            cv2.line(near, (int(x1), int(y1)), (int(x2), int(y2)), 1, reach)
+    line = near.view(bool) & mask
+    return line if line.any() else None
+
+
+def _under_digits(line, pieces: list[Blob], config: PipelineConfig) -> bool:
+    """Whether a line at box `line` runs under or over pieces of a digit's height, within that height of it
+    and over its columns, and is `underline_length` times as long as the tallest of them is tall."""
+    x, y, w, h = line
+    tallest = max((py_h for (px, py, pw, py_h) in (p.box for p in pieces)
+                   if py_h >= config.min_digit_height and px >= x - py_h and px + pw <= x + w + py_h
+                   and (py + py_h >= y - py_h and py <= y + h + py_h)), default=0)
+    return tallest > 0 and w >= config.underline_length * tallest
 
 
 def drop_textured(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob],

@@ -51,6 +51,7 @@ from edge_app.pipeline import (
     remove_rules,
     threshold,
     to_grey,
+    without_underlines,
 )
 from edge_app.scenes import DigitSource, SceneConfig, fill_frame, make_line, make_scene, make_single_digit
 from edge_app.targets import crop_to_ink, small_scan
@@ -1277,6 +1278,74 @@ def test_a_blank_whiteboard_with_its_frame_and_a_glare_is_not_read_as_a_number(c
     # The shipped model: 2 numbers on the 30 boards, 11 with side_band=None.
     assert read(PipelineConfig()) <= 4
     assert read(PipelineConfig(side_band=None)) >= 8
+
+
+def _pieces_of(ink: np.ndarray):
+    """(labels, pieces, areas) of a binary ink image, as find_ink gives them."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    return labels, [Blob(tuple(int(v) for v in stats[i, :4]), (i,)) for i in range(1, count)], stats[:, 4]
+
+
+def test_without_underlines_takes_out_a_line_drawn_under_digits_and_touching_them():
+    ink = np.zeros((120, 400), np.uint8)
+    for i, digit in enumerate("4075"):
+        cv2.putText(ink, digit, (40 + 60 * i, 70), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 1, 4)
+    cv2.line(ink, (30, 69), (280, 72), 1, 4)  # sloping a little, touching the digits' feet
+    labels, pieces, areas = _pieces_of(ink)
+    assert len(pieces) == 1  # one piece: digits and line
+    kept, grown = without_underlines(labels, pieces, areas)
+    assert sorted(p.box[0] // 60 for p in kept if p.box[3] >= 20) == [0, 1, 2, 3]  # the four digits, apart
+    assert all(p.box[2] < 50 for p in kept) and len(grown) == labels.max() + 1
+    assert all(grown[p.labels[0]] == np.count_nonzero(labels == p.labels[0]) for p in kept)
+    assert not labels[72:75, 100:105].any()  # the line's pixels are paper now
+    # Turned off, or under a single digit, or a number's own wide piece with no line under it: as it was.
+    labels, pieces, areas = _pieces_of(ink)
+    assert without_underlines(labels, pieces, areas, PipelineConfig(underline_span=None))[0] == pieces
+    one = np.zeros((120, 400), np.uint8)
+    cv2.putText(one, "2", (40, 70), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 1, 4)
+    cv2.line(one, (30, 72), (90, 74), 1, 4)
+    assert without_underlines(*_pieces_of(one))[0] == _pieces_of(one)[1]
+    touching = np.zeros((120, 400), np.uint8)
+    cv2.putText(touching, "2222", (40, 70), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 1, 7)  # feet joined along the baseline
+    assert without_underlines(*_pieces_of(touching))[0] == _pieces_of(touching)[1]
+    struck = np.zeros((120, 400), np.uint8)  # a line through the digits' middle is no underline
+    cv2.putText(struck, "4075", (40, 70), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 1, 4)
+    cv2.line(struck, (30, 55), (280, 55), 1, 4)
+    assert without_underlines(*_pieces_of(struck))[0] == _pieces_of(struck)[1]
+    # A line under the digits that does not touch them, sloping so its box reaches theirs, is dropped.
+    apart = np.zeros((120, 400), np.uint8)
+    cv2.putText(apart, "4075", (40, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 1, 4)
+    cv2.line(apart, (30, 80), (280, 62), 1, 3)
+    labels, pieces, areas = _pieces_of(apart)
+    kept, _ = without_underlines(labels, pieces, areas)
+    assert len(kept) == len(pieces) - 1 and all(p.box[2] < 50 for p in kept)
+    assert without_underlines(labels, [p for p in pieces if p.box[2] > 200], areas)[0]  # alone, with no digits
+
+
+@needs_model
+def test_numbers_underlined_by_hand_are_read(classifier, mnist_path):
+    # Every number of 30 generated sheets underlined in its own ink, sloping a little, the line touching
+    # most numbers: it joined them into one piece, read as a line or cut into digits and bits of it.
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(1)
+    sheets = []
+    for _ in range(30):
+        scene = make_scene(rng, digits, SceneConfig(max_lines=2))
+        image = scene.image.copy()
+        for _, (x, y, w, h) in scene.numbers:
+            ink = tuple(int(v) for v in image[y:y + h, x:x + w].reshape(-1, 3).min(axis=0))
+            below = y + h + rng.uniform(-0.05, 0.15) * h
+            end = (int(x + w + 0.15 * h), int(below + rng.uniform(-0.04, 0.04) * w))
+            cv2.line(image, (int(x - 0.15 * h), int(below)), end, ink, max(2, h // 12), cv2.LINE_AA)
+        sheets.append((cv2.GaussianBlur(image, (0, 0), 0.8), scene.texts))
+
+    def read(config):
+        return sum(sum(text in [n.text for n in read_frame(image, classifier, config)] for text in texts)
+                   for image, texts in sheets)
+    # The shipped model: 28 of the 43 numbers, 17 with underline_span=None.
+    assert sum(len(texts) for _, texts in sheets) == 43
+    assert read(PipelineConfig()) >= 24
+    assert read(PipelineConfig()) >= read(PipelineConfig(underline_span=None)) + 7
 
 
 def test_along_side_is_a_band_beyond_the_page_not_a_digit_touching_the_frames_edge():

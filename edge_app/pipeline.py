@@ -195,7 +195,9 @@ class PipelineConfig:
     # form's box is drawn close round its digit) ...
     frame_min_inner: float = 0.05  # ... and at least this share of its height ...
     frame_max_inner: float = 0.8  # ... and at most this share of its height and width, is a frame if ...
-    frame_corner: float = 0.03  # ... its hull, simplified within this share of its perimeter, has 4 corners ...
+    frame_corner: float = 0.03  # ... its hull, simplified within this share of its perimeter, has 4 corners
+    # (or, round, it holds a piece at least this share of its height: a number circled; None: never) ...
+    frame_round_inner: float | None = 0.35
     frame_band: float = 0.15  # ... at most frame_max_across of its ink lies deeper inside the hull than this
     frame_max_across: float = 0.1  # share of its smaller side, and the piece it holds does
     max_stroke_fill: float = 0.7  # a piece filling more of its box than this is solid, not strokes (a scan's
@@ -987,12 +989,14 @@ def _around(outer, inner, config: PipelineConfig) -> bool:
 
 
 def _frames(mask: np.ndarray, box, inner: list, config: PipelineConfig) -> bool:
-    """Whether the piece `mask` (at `box`) is a four-sided outline with one of the `inner` boxes deep inside it."""
+    """Whether the piece `mask` (at `box`) is a four-sided outline with one of the `inner` boxes deep inside it, or
+    a round one holding a piece `frame_round_inner` of its height."""
     mask = mask.astype(np.uint8)
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     hull = cv2.convexHull(np.vstack(contours))
-    if len(cv2.approxPolyDP(hull, config.frame_corner * cv2.arcLength(hull, True), True)) > 4:
-        return False
+    if len(cv2.approxPolyDP(hull, config.frame_corner * cv2.arcLength(hull, True), True)) > 4 and (
+            config.frame_round_inner is None or not any(ih >= config.frame_round_inner * box[3] for *_, ih in inner)):
+        return False  # round: a ring round a digit-sized piece (a number circled), not a 0 round a speck
     inside = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), np.uint8)  # a border outside the hull
     cv2.fillConvexPoly(inside, hull + 1, 1)
     depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3)[1:-1, 1:-1]  # pixels from the hull's edge

@@ -42,6 +42,7 @@ RULE_TILT_SEARCH = 0.08  # ... and lines through them this much steeper or flatt
 RULE_TILT_STEPS = 8  # ... at this many slopes each way
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 FLAT_WHITE = 7  # grey levels below white that paper overexposed to white keeps to, with a camera's grain
+FRAME_STROKES = 1.5  # a frame's ink lies within this many of its strokes' widths of its hull's edge, at least
 UNDERLINE_WIDE = 2.5  # a piece holding a line under digits is this many times as wide as tall at least ...
 UNDERLINE_TILT = 0.2  # a hand-drawn line under digits may slope this much (11 degrees) ...
 UNDERLINE_STUB = 0.2  # ... a piece with less ink than this share of the line's beside it is all line ...
@@ -212,6 +213,7 @@ class PipelineConfig:
     texture_ring: float | None = 0.3  # a blob is dropped when ink of no candidate digit covers this share of a
     texture_margin: float = 0.5  # ... ring this many of its longer sides wide round it (a table's grain) ...
     texture_clean: float = 0.1  # ... while the median of 8x8 cells of the frame has less (see drop_textured)
+    texture_marks: bool = True  # ... the lines and frames dropped round digits not counted as such ink
     split_aspect: float = 0.8  # blobs wider than this many heights may be several touching digits ...
     split_not_digit: float | None = 0.8  # ... as may narrower ones the model calls "not one digit" with this
     # probability: touching 1s (None: never); but only into pieces it calls "not one digit" with less than
@@ -1000,7 +1002,8 @@ def _frames(mask: np.ndarray, box, inner: list, config: PipelineConfig) -> bool:
     inside = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), np.uint8)  # a border outside the hull
     cv2.fillConvexPoly(inside, hull + 1, 1)
     depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3)[1:-1, 1:-1]  # pixels from the hull's edge
-    band = config.frame_band * min(mask.shape)
+    # A small box drawn with a broad pen: its strokes reach deeper than a share of its side.
+    band = max(config.frame_band * min(mask.shape), FRAME_STROKES * stroke_width(mask))
     if np.count_nonzero(mask & (depth > band)) > config.frame_max_across * np.count_nonzero(mask):
         return False
     x, y = box[:2]
@@ -1419,21 +1422,23 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     for piece in pieces:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)
     ruled = None if flat is divided else flat > divided
-    inside, areas = without_underlines(labels, inside, areas, config)
-    framed = drop_frames(labels, drop_step_lines(sharp, labels, inside, areas, config), config)
+    inside, areas, marks = without_underlines(labels, inside, areas, config)
+    stepped = drop_step_lines(sharp, labels, inside, areas, config)
+    framed = drop_frames(labels, stepped, config)
+    marks += [piece for piece in stepped if piece not in framed]  # lines and frames drawn round digits
     blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config, lines)
     blobs = drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config)
     blobs = drop_sheet_edges(grey, labels, drop_shadows(grey, labels, blobs, ruled, config, lines), config, pad)
     blobs = drop_specks(blobs, config)
-    blobs = drop_textured(flat, labels, blobs, config)
+    blobs = drop_textured(flat, labels, blobs, config, marks if config.texture_marks else [])
     return Found(flat, labels, areas, blobs, cut)
 
 
 def without_underlines(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray,
-                       config: PipelineConfig = PipelineConfig()) -> tuple[list[Blob], np.ndarray]:
-    """`pieces` with the lines drawn under numbers taken out of those that touch them, and the areas
-    by label grown by the pieces left: the line's pixels become paper in `labels` (in place), what it joined
-    new labels. A number underlined by hand usually touches its line somewhere, and the line makes it one
+                       config: PipelineConfig = PipelineConfig()) -> tuple[list[Blob], np.ndarray, list[Blob]]:
+    """`pieces` with the lines drawn under numbers taken out of those that touch them, the areas by label
+    grown by the new labels, and the lines: in `labels` (in place) a line and each piece it joined get labels
+    of their own. A number underlined by hand usually touches its line somewhere, and the line makes it one
     piece as wide as the number, read as a line or cut into digits and bits of line.
 
     The line: the piece's pixels on straight segments `underline_span` of its width long, near level
@@ -1444,8 +1449,8 @@ def without_underlines(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray
     theirs where it slopes, would join them to it.
     """
     if config.underline_span is None:
-        return pieces, areas
-    kept, grown, alone = [], [areas], []
+        return pieces, areas, []
+    kept, grown, alone, lines = [], [areas], [], []
     for piece in pieces:
         x, y, w, h = piece.box
         if w < config.underline_length * config.min_digit_height or w < UNDERLINE_WIDE * h:
@@ -1472,17 +1477,22 @@ def without_underlines(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray
             continue
         count, parts, stats, _ = cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)
         window = labels[y:y + h, x:x + w]
-        window[line] = 0
         first = sum(len(a) for a in grown)
+        window[line] = first + count - 1  # after the parts' labels
+        rows, columns = np.nonzero(line)
+        top, left = int(rows.min()), int(columns.min())
+        lines.append(Blob((x + left, y + top, int(columns.max()) - left + 1, int(rows.max()) - top + 1),
+                          (first + count - 1,)))
         for i in range(1, count):
             label = first + i - 1
             window[parts == i] = label
             if stats[i, cv2.CC_STAT_AREA] >= config.min_piece_area:
                 px, py, pw, ph = (int(v) for v in stats[i, :4])
                 kept.append(Blob((x + px, y + py, pw, ph), (label,)))
-        grown.append(stats[1:, cv2.CC_STAT_AREA].astype(areas.dtype))
-    kept += [line for line in alone if not _under_digits(line.box, kept, config)]
-    return kept, (np.concatenate(grown) if len(grown) > 1 else areas)
+        grown.append(np.append(stats[1:, cv2.CC_STAT_AREA], np.count_nonzero(line)).astype(areas.dtype))
+    for line in alone:
+        (lines if _under_digits(line.box, kept, config) else kept).append(line)
+    return kept, (np.concatenate(grown) if len(grown) > 1 else areas), lines
 
 
 def _level_line(mask: np.ndarray, span: float) -> np.ndarray | None:
@@ -1513,7 +1523,7 @@ def _under_digits(line, pieces: list[Blob], config: PipelineConfig) -> bool:
 
 
 def drop_textured(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob],
-                  config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+                  config: PipelineConfig = PipelineConfig(), marks: list[Blob] = ()) -> list[Blob]:
     """Drop blobs lying in texture: a table's grain round the sheet, which leaves pieces of ink everywhere.
 
     The texture is the ink that belongs to no candidate digit (specks too small or too
@@ -1522,12 +1532,13 @@ def drop_textured(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob],
     covers `texture_ring` of a ring round its box (`texture_margin` of its longer side
     wide), but only while most of the frame is clean (the median of 8x8 cells' share under
     `texture_clean`): on grainy paper, or in a noisy photo, the texture is everywhere and
-    says nothing about where the paper is.
+    says nothing about where the paper is. `marks`, the lines and frames drawn round digits and dropped,
+    are no texture either: a box round a digit filled its ring.
     """
     if config.texture_ring is None or not blobs:
         return blobs
     member = np.zeros(int(labels.max()) + 1, bool)
-    for blob in blobs:
+    for blob in [*blobs, *marks]:
         member[list(blob.labels)] = True
     # Measured on every second pixel both ways: a share needs no more, and it is 4 times cheaper.
     texture = ((flat[::2, ::2] <= 255 - config.low_contrast) & ~member[labels[::2, ::2]]).view(np.uint8)

@@ -43,6 +43,8 @@ RULE_TILT_STEPS = 8  # ... at this many slopes each way
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 FLAT_WHITE = 7  # grey levels below white that paper overexposed to white keeps to, with a camera's grain
 FRAME_STROKES = 1.5  # a frame's ink lies within this many of its strokes' widths of its hull's edge, at least
+RING_BINS = 36  # directions from an outline's centre ...
+RING_CLOSED = 0.9  # ... this share of which meet its ink by its hull's edge: a closed ring or box
 UNDERLINE_WIDE = 2.5  # a piece holding a line under digits is this many times as wide as tall at least ...
 UNDERLINE_TILT = 0.2  # a hand-drawn line under digits may slope this much (11 degrees) ...
 UNDERLINE_STUB = 0.2  # ... a piece with less ink than this share of the line's beside it is all line ...
@@ -966,7 +968,8 @@ def drop_frames(labels: np.ndarray, pieces: list[Blob], config: PipelineConfig =
     its sides and smaller than it, and is an outline with four sides: its convex hull
     has four corners, its ink lies along that hull, and the piece it holds lies deep
     inside. A 0 round a speck is rounder; a 2 or a 4 has ink across its hull; a 7's
-    empty corner is outside its hull.
+    empty corner is outside its hull. A round outline is a frame too when what it holds
+    is over a third of its height (`frame_round_inner`): a ring drawn round a number.
     """
     kept = []
     # Only a piece at least min_digit_height tall can be held, and only one taller still can hold it:
@@ -978,6 +981,60 @@ def drop_frames(labels: np.ndarray, pieces: list[Blob], config: PipelineConfig =
         if not (inner and _frames(_blob_mask(labels, piece, piece.box), piece.box, inner, config)):
             kept.append(piece)
     return kept
+
+
+def without_rings(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray,
+                  config: PipelineConfig = PipelineConfig()) -> tuple[list[Blob], np.ndarray, list[Blob]]:
+    """`pieces` with the digits a ring or box drawn round a number touches parted from it, the areas by label
+    grown by their new labels, and the outlines so parted (their pixels keep the old label in `labels`).
+
+    An outline holding a piece `frame_round_inner` of its height, with ink all round its hull
+    (RING_CLOSED of the directions from its centre meet ink within its band of the hull's
+    edge), and ink a digit's height deeper inside too: a digit touching it, which drop_frames()
+    would drop with it, or keep the outline for. The ink deeper than the band is taken as
+    pieces of its own.
+    """
+    if config.frame_round_inner is None:
+        return pieces, areas, []
+    held = [piece.box for piece in pieces if piece.box[3] >= config.min_digit_height]
+    kept, grown, rings = [], [areas], []
+    for piece in pieces:
+        x, y, w, h = piece.box
+        inner = [box for box in held if box[3] >= config.frame_round_inner * h and _around(piece.box, box, config)]
+        rest = _ring_rest(_blob_mask(labels, piece, piece.box), config) if inner else None
+        if rest is None:
+            kept.append(piece)
+            continue
+        count, parts, stats, _ = cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)
+        window = labels[y:y + h, x:x + w]
+        first = sum(len(a) for a in grown)
+        for i in range(1, count):
+            window[parts == i] = first + i - 1
+            if stats[i, cv2.CC_STAT_AREA] >= config.min_piece_area:
+                kept.append(Blob((x + int(stats[i, 0]), y + int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3])),
+                                 (first + i - 1,)))
+        grown.append(stats[1:, cv2.CC_STAT_AREA].astype(areas.dtype))
+        rings.append(piece)
+    return kept, (np.concatenate(grown) if len(grown) > 1 else areas), rings
+
+
+def _ring_rest(mask: np.ndarray, config: PipelineConfig) -> np.ndarray | None:
+    """The ink of a closed outline's piece deeper inside its hull than its band (see without_rings), or None
+    when it is no closed outline or none of that ink is a digit's height."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    hull = cv2.convexHull(np.vstack(contours))
+    inside = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), np.uint8)
+    cv2.fillConvexPoly(inside, hull + 1, 1)
+    depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3)[1:-1, 1:-1]
+    band = max(config.frame_band * min(mask.shape), FRAME_STROKES * stroke_width(mask))
+    deep = mask & (depth > band)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(deep.view(np.uint8), connectivity=8)
+    if not (stats[1:, cv2.CC_STAT_HEIGHT] >= config.min_digit_height).any():
+        return None  # a clean outline, or specks by it: drop_frames() takes it whole
+    rows, columns = np.nonzero(mask & (depth <= band))
+    angles = np.arctan2(rows - mask.shape[0] / 2, (columns - mask.shape[1] / 2) * mask.shape[0] / mask.shape[1])
+    bins = np.unique(((angles + np.pi) / (2 * np.pi) * RING_BINS).astype(int) % RING_BINS)
+    return deep if bins.size >= RING_CLOSED * RING_BINS else None
 
 
 def _around(outer, inner, config: PipelineConfig) -> bool:
@@ -1424,8 +1481,9 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     ruled = None if flat is divided else flat > divided
     inside, areas, marks = without_underlines(labels, inside, areas, config)
     stepped = drop_step_lines(sharp, labels, inside, areas, config)
+    stepped, areas, rings = without_rings(labels, stepped, areas, config)
     framed = drop_frames(labels, stepped, config)
-    marks += [piece for piece in stepped if piece not in framed]  # lines and frames drawn round digits
+    marks += rings + [piece for piece in stepped if piece not in framed]  # lines and frames drawn round digits
     blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config, lines)
     blobs = drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config)
     blobs = drop_sheet_edges(grey, labels, drop_shadows(grey, labels, blobs, ruled, config, lines), config, pad)

@@ -51,6 +51,7 @@ from edge_app.pipeline import (
     remove_rules,
     threshold,
     to_grey,
+    without_rings,
     without_underlines,
 )
 from edge_app.scenes import DigitSource, SceneConfig, fill_frame, make_line, make_scene, make_single_digit
@@ -729,6 +730,35 @@ def test_drop_frames_takes_out_a_ring_drawn_round_a_number_not_a_zero_round_a_bl
         ring = max(pieces, key=lambda p: p.box[2])
         assert drop_frames(labels, pieces) == [p for p in pieces if p != ring], draw.__name__
         assert drop_frames(labels, pieces, PipelineConfig(frame_round_inner=None)) == pieces
+
+
+def test_without_rings_parts_the_digits_a_ring_round_a_number_touches():
+    ink = np.zeros((200, 460), np.uint8)
+    for i in range(5):  # five strokes in a ring, the middle one reaching up to it
+        cv2.line(ink, (90 + 70 * i, 75), (96 + 70 * i, 125), 1, 5)
+    cv2.line(ink, (233, 42), (236, 75), 1, 4)
+    cv2.ellipse(ink, (233, 100), (215, 60), 0, 0, 360, 1, 4)
+    labels, pieces, areas = _pieces_of(ink)
+    assert len(pieces) == 5  # the ring with the middle stroke, and four strokes inside
+    # drop_frames would drop the ring, the middle stroke with it: 8% of its ink lies deep inside the hull
+    assert len(drop_frames(labels, pieces)) == 4
+    kept, grown, (ring,) = without_rings(labels, pieces, areas)
+    assert sorted(p.box[0] // 70 for p in kept) == [1, 2, 3, 4, 5] and ring.box[2] > 400
+    assert all(p.box[2] < 20 and p.box[3] >= 55 for p in kept)
+    assert len(grown) == labels.max() + 1 and all(grown[p.labels[0]] == np.count_nonzero(labels == p.labels[0])
+                                                  for p in kept)
+    assert drop_frames(labels, [*kept, ring]) == kept  # the ring alone now: a frame
+    labels, pieces, areas = _pieces_of(ink)
+    assert without_rings(labels, pieces, areas, PipelineConfig(frame_round_inner=None))[0] == pieces
+    # A clean ring is left whole to drop_frames; an open outline, a 2 round a stroke, is no ring.
+    clean = np.zeros((200, 460), np.uint8)
+    cv2.ellipse(clean, (233, 100), (215, 80), 0, 0, 360, 1, 4)
+    cv2.line(clean, (200, 70), (206, 130), 1, 5)
+    assert without_rings(*_pieces_of(clean))[0] == _pieces_of(clean)[1]
+    two = np.zeros((300, 400), np.uint8)
+    cv2.polylines(two, [np.array([(120, 90), (200, 50), (270, 90), (130, 250), (280, 250)])], False, 1, 8)
+    cv2.line(two, (245, 150), (248, 232), 1, 6)  # a stroke inside, over a third of its height, apart
+    assert without_rings(*_pieces_of(two))[0] == _pieces_of(two)[1]
 
 
 @needs_model

@@ -764,50 +764,53 @@ def test_without_rings_parts_the_digits_a_ring_round_a_number_touches():
 @needs_model
 def test_numbers_circled_by_hand_are_read(classifier, mnist_path):
     # 30 generated sheets of one number of 1-6 digits, each circled in its own ink clear of its digits.
-    digits = DigitSource.find(str(mnist_path))
-    rng = np.random.default_rng(2)
-    sheets = []
-    for _ in range(30):
-        scene = make_scene(rng, digits, SceneConfig(max_lines=1, max_digits=6))
-        image = scene.image.copy()
-        for _, (x, y, w, h) in scene.numbers:
-            ink = tuple(int(v) for v in image[y:y + h, x:x + w].reshape(-1, 3).min(axis=0))
-            axes = (int(w / 2 * 1.25 + 0.4 * h), int(h / 2 * 1.3 + 0.35 * h))
-            start = rng.uniform(0, 360)
-            cv2.ellipse(image, (x + w // 2, y + h // 2), axes, rng.uniform(-4, 4), start, start + 360, ink,
-                        max(2, h // 12), cv2.LINE_AA)
-        sheets.append((cv2.GaussianBlur(image, (0, 0), 0.8), scene.texts))
-
-    def read(config):
-        return sum(sum(text in [n.text for n in read_frame(image, classifier, config)] for text in texts)
-                   for image, texts in sheets)
+    def ring(image, rng, box, ink, pen):
+        x, y, w, h = box
+        axes = (int(w / 2 * 1.25 + 0.4 * h), int(h / 2 * 1.3 + 0.35 * h))
+        start = rng.uniform(0, 360)
+        turn = rng.uniform(-4, 4)
+        cv2.ellipse(image, (x + w // 2, y + h // 2), axes, turn, start, start + 360, ink, pen, cv2.LINE_AA)
+    sheets = _marked_sheets(mnist_path, 2, ring, SceneConfig(max_lines=1, max_digits=6))
     # The shipped model: 20 of the 30 numbers, 8 with frame_round_inner=None (the ring joined to its digits).
-    assert read(PipelineConfig()) >= 16
-    assert read(PipelineConfig()) >= read(PipelineConfig(frame_round_inner=None)) + 7
+    assert _numbers_found(classifier, sheets) >= 16
+    assert _numbers_found(classifier, sheets) >= _numbers_found(classifier, sheets, frame_round_inner=None) + 7
 
 
 @needs_model
 def test_numbers_boxed_by_hand_are_read(classifier, mnist_path):
     # 30 generated sheets of one number of 1-6 digits, each with a box drawn round it in its own ink: the box
     # is dropped as a frame, and its ink filled the ring drop_textured looks at round a digit as a table's grain.
+    def box(image, rng, number, ink, pen):
+        x, y, w, h = number
+        p = int(rng.uniform(0.25, 0.5) * h)
+        cv2.rectangle(image, (x - p, y - p), (x + w + p, y + h + p), ink, pen, cv2.LINE_AA)
+    sheets = _marked_sheets(mnist_path, 3, box, SceneConfig(max_lines=1, max_digits=6))
+    # The shipped model: 25 of the 30 numbers, 20 with the box's ink taken for texture.
+    assert _numbers_found(classifier, sheets) >= 22
+    assert _numbers_found(classifier, sheets) >= _numbers_found(classifier, sheets, texture_marks=False) + 3
+
+
+def _marked_sheets(mnist_path, seed: int, mark, scene: SceneConfig) -> list[tuple[np.ndarray, list[str]]]:
+    """30 generated sheets (`seed`) with `mark(image, rng, box, ink, pen)` drawn at every number in its own
+    ink (the darkest of its box) and a pen of a twelfth its height, then blurred a little: (image, texts)."""
     digits = DigitSource.find(str(mnist_path))
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(seed)
     sheets = []
     for _ in range(30):
-        scene = make_scene(rng, digits, SceneConfig(max_lines=1, max_digits=6))
-        image = scene.image.copy()
-        for _, (x, y, w, h) in scene.numbers:
+        drawn = make_scene(rng, digits, scene)
+        image = drawn.image.copy()
+        for _, (x, y, w, h) in drawn.numbers:
             ink = tuple(int(v) for v in image[y:y + h, x:x + w].reshape(-1, 3).min(axis=0))
-            p = int(rng.uniform(0.25, 0.5) * h)
-            cv2.rectangle(image, (x - p, y - p), (x + w + p, y + h + p), ink, max(2, h // 12), cv2.LINE_AA)
-        sheets.append((cv2.GaussianBlur(image, (0, 0), 0.8), scene.texts))
+            mark(image, rng, (x, y, w, h), ink, max(2, h // 12))
+        sheets.append((cv2.GaussianBlur(image, (0, 0), 0.8), drawn.texts))
+    return sheets
 
-    def read(config):
-        return sum(sum(text in [n.text for n in read_frame(image, classifier, config)] for text in texts)
-                   for image, texts in sheets)
-    # The shipped model: 25 of the 30 numbers, 20 with the box's ink taken for texture.
-    assert read(PipelineConfig()) >= 22
-    assert read(PipelineConfig()) >= read(PipelineConfig(texture_marks=False)) + 3
+
+def _numbers_found(classifier, sheets, **config) -> int:
+    """How many of the sheets' numbers are among those read with PipelineConfig(**config)."""
+    config = PipelineConfig(**config)
+    return sum(sum(text in [n.text for n in read_frame(image, classifier, config)] for text in texts)
+               for image, texts in sheets)
 
 
 def test_drop_frames_keeps_digits_round_a_speck():
@@ -1429,26 +1432,16 @@ def test_without_underlines_takes_out_a_line_drawn_under_digits_and_touching_the
 def test_numbers_underlined_by_hand_are_read(classifier, mnist_path):
     # Every number of 30 generated sheets underlined in its own ink, sloping a little, the line touching
     # most numbers: it joined them into one piece, read as a line or cut into digits and bits of it.
-    digits = DigitSource.find(str(mnist_path))
-    rng = np.random.default_rng(1)
-    sheets = []
-    for _ in range(30):
-        scene = make_scene(rng, digits, SceneConfig(max_lines=2))
-        image = scene.image.copy()
-        for _, (x, y, w, h) in scene.numbers:
-            ink = tuple(int(v) for v in image[y:y + h, x:x + w].reshape(-1, 3).min(axis=0))
-            below = y + h + rng.uniform(-0.05, 0.15) * h
-            end = (int(x + w + 0.15 * h), int(below + rng.uniform(-0.04, 0.04) * w))
-            cv2.line(image, (int(x - 0.15 * h), int(below)), end, ink, max(2, h // 12), cv2.LINE_AA)
-        sheets.append((cv2.GaussianBlur(image, (0, 0), 0.8), scene.texts))
-
-    def read(config):
-        return sum(sum(text in [n.text for n in read_frame(image, classifier, config)] for text in texts)
-                   for image, texts in sheets)
+    def underline(image, rng, box, ink, pen):
+        x, y, w, h = box
+        below = y + h + rng.uniform(-0.05, 0.15) * h
+        end = (int(x + w + 0.15 * h), int(below + rng.uniform(-0.04, 0.04) * w))
+        cv2.line(image, (int(x - 0.15 * h), int(below)), end, ink, pen, cv2.LINE_AA)
+    sheets = _marked_sheets(mnist_path, 1, underline, SceneConfig(max_lines=2))
     # The shipped model: 28 of the 43 numbers, 17 with underline_span=None.
     assert sum(len(texts) for _, texts in sheets) == 43
-    assert read(PipelineConfig()) >= 24
-    assert read(PipelineConfig()) >= read(PipelineConfig(underline_span=None)) + 7
+    assert _numbers_found(classifier, sheets) >= 24
+    assert _numbers_found(classifier, sheets) >= _numbers_found(classifier, sheets, underline_span=None) + 7
 
 
 def test_along_side_is_a_band_beyond_the_page_not_a_digit_touching_the_frames_edge():

@@ -146,8 +146,8 @@ class PipelineConfig:
     # first: thresholds set by that much noise take faint strokes for paper (None: never)
     denoise_grain: float | None = 8.0
     min_piece_area: int = 6  # pixels: smaller specks are noise
-    # A piece holding a near-level line this share of its width long, drawn under (or over) digits it touches,
-    # at least underline_length times as long as they are tall, has the line taken out (None: never)
+    # A piece holding a near-level line this share of its width long, drawn under digits it touches, at least
+    # underline_length times as long as they are tall, has the line taken out (None: never; without_underlines)
     underline_span: float | None = 0.6
     underline_length: float = 2.5
     min_digit_height: int = 10  # pixels: shorter blobs are not digits
@@ -1000,7 +1000,9 @@ def without_rings(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray,
     kept, grown, rings = [], [areas], []
     for piece in pieces:
         x, y, w, h = piece.box
-        inner = [box for box in held if box[3] >= config.frame_round_inner * h and _around(piece.box, box, config)]
+        can_hold = config.frame_max_inner * h >= config.min_digit_height  # not a speck: few pieces are compared
+        inner = [box for box in held if box[3] >= config.frame_round_inner * h and _around(piece.box, box, config)
+                 ] if can_hold else []
         rest = _ring_rest(_blob_mask(labels, piece, piece.box), config) if inner else None
         if rest is None:
             kept.append(piece)
@@ -1021,12 +1023,7 @@ def without_rings(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray,
 def _ring_rest(mask: np.ndarray, config: PipelineConfig) -> np.ndarray | None:
     """The ink of a closed outline's piece deeper inside its hull than its band (see without_rings), or None
     when it is no closed outline or none of that ink is a digit's height."""
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    hull = cv2.convexHull(np.vstack(contours))
-    inside = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), np.uint8)
-    cv2.fillConvexPoly(inside, hull + 1, 1)
-    depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3)[1:-1, 1:-1]
-    band = max(config.frame_band * min(mask.shape), FRAME_STROKES * stroke_width(mask))
+    _, depth, band = _hull_depth(mask, config)
     deep = mask & (depth > band)
     count, _, stats, _ = cv2.connectedComponentsWithStats(deep.view(np.uint8), connectivity=8)
     if not (stats[1:, cv2.CC_STAT_HEIGHT] >= config.min_digit_height).any():
@@ -1050,21 +1047,26 @@ def _around(outer, inner, config: PipelineConfig) -> bool:
 def _frames(mask: np.ndarray, box, inner: list, config: PipelineConfig) -> bool:
     """Whether the piece `mask` (at `box`) is a four-sided outline with one of the `inner` boxes deep inside it, or
     a round one holding a piece `frame_round_inner` of its height."""
-    mask = mask.astype(np.uint8)
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    hull = cv2.convexHull(np.vstack(contours))
+    hull, depth, band = _hull_depth(mask, config)
     if len(cv2.approxPolyDP(hull, config.frame_corner * cv2.arcLength(hull, True), True)) > 4 and (
             config.frame_round_inner is None or not any(ih >= config.frame_round_inner * box[3] for *_, ih in inner)):
         return False  # round: a ring round a digit-sized piece (a number circled), not a 0 round a speck
-    inside = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), np.uint8)  # a border outside the hull
-    cv2.fillConvexPoly(inside, hull + 1, 1)
-    depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3)[1:-1, 1:-1]  # pixels from the hull's edge
-    # A small box drawn with a broad pen: its strokes reach deeper than a share of its side.
-    band = max(config.frame_band * min(mask.shape), FRAME_STROKES * stroke_width(mask))
     if np.count_nonzero(mask & (depth > band)) > config.frame_max_across * np.count_nonzero(mask):
         return False
     x, y = box[:2]
     return any(depth[iy + ih // 2 - y, ix + iw // 2 - x] > band for ix, iy, iw, ih in inner)
+
+
+def _hull_depth(mask: np.ndarray, config: PipelineConfig) -> tuple[np.ndarray, np.ndarray, float]:
+    """A piece's convex hull, each pixel's depth inside it (pixels from its edge), and the band along its edge
+    an outline's ink keeps to: `frame_band` of its shorter side, or FRAME_STROKES of its strokes' width for a
+    small box drawn with a broad pen."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    hull = cv2.convexHull(np.vstack(contours))
+    inside = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), np.uint8)  # a border outside the hull
+    cv2.fillConvexPoly(inside, hull + 1, 1)
+    depth = cv2.distanceTransform(inside, cv2.DIST_L2, 3)[1:-1, 1:-1]
+    return hull, depth, max(config.frame_band * min(mask.shape), FRAME_STROKES * stroke_width(mask))
 
 
 def drop_non_digits(blobs: list[Blob], frame_shape, areas,

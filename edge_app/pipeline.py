@@ -1007,17 +1007,27 @@ def without_rings(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray,
         if rest is None:
             kept.append(piece)
             continue
-        count, parts, stats, _ = cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)
-        window = labels[y:y + h, x:x + w]
-        first = sum(len(a) for a in grown)
-        for i in range(1, count):
-            window[parts == i] = first + i - 1
-            if stats[i, cv2.CC_STAT_AREA] >= config.min_piece_area:
-                kept.append(Blob((x + int(stats[i, 0]), y + int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3])),
-                                 (first + i - 1,)))
-        grown.append(stats[1:, cv2.CC_STAT_AREA].astype(areas.dtype))
+        parts, part_areas = _relabel(labels, piece, rest, sum(len(a) for a in grown), config)
+        kept += parts
+        grown.append(part_areas.astype(areas.dtype))
         rings.append(piece)
     return kept, (np.concatenate(grown) if len(grown) > 1 else areas), rings
+
+
+def _relabel(labels: np.ndarray, piece: Blob, rest: np.ndarray, first: int,
+             config: PipelineConfig) -> tuple[list[Blob], np.ndarray]:
+    """The components of `rest`, a mask in `piece`'s box, labelled `first` on in `labels` (in place): Blobs of
+    those of `min_piece_area` or more, and the areas of all, in label order."""
+    x, y, w, h = piece.box
+    count, parts, stats, _ = cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)
+    window = labels[y:y + h, x:x + w]
+    blobs = []
+    for i in range(1, count):
+        window[parts == i] = first + i - 1
+        if stats[i, cv2.CC_STAT_AREA] >= config.min_piece_area:
+            px, py, pw, ph = (int(v) for v in stats[i, :4])
+            blobs.append(Blob((x + px, y + py, pw, ph), (first + i - 1,)))
+    return blobs, stats[1:, cv2.CC_STAT_AREA]
 
 
 def _ring_rest(mask: np.ndarray, config: PipelineConfig) -> np.ndarray | None:
@@ -1535,21 +1545,14 @@ def without_underlines(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray
                 or columns[-1] - columns[0] < UNDERLINE_COVER * w):
             kept.append(piece)
             continue
-        count, parts, stats, _ = cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)
-        window = labels[y:y + h, x:x + w]
-        first = sum(len(a) for a in grown)
-        window[line] = first + count - 1  # after the parts' labels
+        parts, part_areas = _relabel(labels, piece, rest, sum(len(a) for a in grown), config)
+        label = sum(len(a) for a in grown) + len(part_areas)  # the line's, after its parts'
+        labels[y:y + h, x:x + w][line] = label
         rows, columns = np.nonzero(line)
         top, left = int(rows.min()), int(columns.min())
-        lines.append(Blob((x + left, y + top, int(columns.max()) - left + 1, int(rows.max()) - top + 1),
-                          (first + count - 1,)))
-        for i in range(1, count):
-            label = first + i - 1
-            window[parts == i] = label
-            if stats[i, cv2.CC_STAT_AREA] >= config.min_piece_area:
-                px, py, pw, ph = (int(v) for v in stats[i, :4])
-                kept.append(Blob((x + px, y + py, pw, ph), (label,)))
-        grown.append(np.append(stats[1:, cv2.CC_STAT_AREA], np.count_nonzero(line)).astype(areas.dtype))
+        lines.append(Blob((x + left, y + top, int(columns.max()) - left + 1, int(rows.max()) - top + 1), (label,)))
+        kept += parts
+        grown.append(np.append(part_areas, np.count_nonzero(line)).astype(areas.dtype))
     for line in alone:
         (lines if _under_digits(line.box, kept, config) else kept).append(line)
     return kept, (np.concatenate(grown) if len(grown) > 1 else areas), lines

@@ -1409,9 +1409,19 @@ def _along_side(labels: np.ndarray, blob: Blob, pad: int, share: float) -> bool:
     side of the frame inside and reaches, at the median of that side's pixels, less than half across it,
     with little ink beyond that band but what hugs the frame's sides: a band of wall or table beyond the
     page, with the thin rim the added paper leaves inside a darker frame's other sides."""
+    height, width = labels.shape[0] - 2 * pad, labels.shape[1] - 2 * pad
+    x, y, w, h = blob.box[0] - pad, blob.box[1] - pad, blob.box[2], blob.box[3]
+    # Only a box touching a side along `share` of it can: most blobs are measured no further.
+    near = (x <= 0 and h >= share * height, x + w >= width and h >= share * height,
+            y <= 0 and w >= share * width, y + h >= height and w >= share * width)
+    if not any(near):
+        return False
     inside = np.isin(labels[pad:labels.shape[0] - pad, pad:labels.shape[1] - pad], np.array(blob.labels))
     rim = max(1, int(round(SIDE_RIM * min(inside.shape))))
-    for side in (inside, inside[:, ::-1], inside.T, inside.T[:, ::-1]):  # each side as the left one
+    # Each side as the left one, in the order of `near`.
+    for side, close in zip((inside, inside[:, ::-1], inside.T, inside.T[:, ::-1]), near, strict=True):
+        if not close:
+            continue
         edge = side[:, 0]
         if np.count_nonzero(edge) < share * edge.size:
             continue
@@ -1495,7 +1505,8 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     stepped = drop_step_lines(sharp, labels, inside, areas, config)
     stepped, areas, rings = without_rings(labels, stepped, areas, config)
     framed = drop_frames(labels, stepped, config)
-    marks += rings + [piece for piece in stepped if piece not in framed]  # lines and frames drawn round digits
+    kept = set(framed)  # a set: a grainy frame has thousands of pieces
+    marks += rings + [piece for piece in stepped if piece not in kept]  # lines and frames drawn round digits
     blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config, lines)
     blobs = drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config)
     blobs = drop_sheet_edges(grey, labels, drop_shadows(grey, labels, blobs, ruled, config, lines), config, pad)

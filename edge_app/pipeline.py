@@ -1556,8 +1556,9 @@ def without_underlines(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray
                 or columns[-1] - columns[0] < UNDERLINE_COVER * w):
             kept.append(piece)
             continue
-        parts, part_areas = _relabel(labels, piece, rest, sum(len(a) for a in grown), config)
-        label = sum(len(a) for a in grown) + len(part_areas)  # the line's, after its parts'
+        first = sum(len(a) for a in grown)  # the next label free
+        parts, part_areas = _relabel(labels, piece, rest, first, config)
+        label = first + len(part_areas)  # the line's, after its parts'
         labels[y:y + h, x:x + w][line] = label
         rows, columns = np.nonzero(line)
         top, left = int(rows.min()), int(columns.min())

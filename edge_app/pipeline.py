@@ -254,6 +254,9 @@ class PipelineConfig:
     slope_passes: int = 3  # ... found again from the lines followed along it, at most this many times
     level_angle: float | None = 12.0  # a page whose lines slope this many degrees or more is read again turned level
     number_gap: float = 1.6  # a gap wider than this many digit heights starts a new number
+    separator_height: float | None = 0.5  # a digit shorter than this share of each digit beside it (and at a
+    # number's end narrower too) is a separator ("-", "." in 555-1234, 24.11.26) or a speck: not read, the number
+    # goes on across it
 
 
 @dataclass(frozen=True)
@@ -1881,19 +1884,43 @@ def _numbers(lines: list[list[Digit]], config: PipelineConfig) -> list[Number]:
     """
     numbers = []
     for line in sorted(lines, key=lambda ds: min(d.box[1] for d in ds)):
-        height = float(median(d.box[3] for d in line))
-        current = [line[0]]
-        for digit in line[1:]:
-            previous = current[-1]
-            if digit.box[0] - (previous.box[0] + previous.box[2]) > config.number_gap * height:
+        separators = _separators(line, config)
+        height = float(median(d.box[3] for i, d in enumerate(line) if i not in separators))
+        current, right = [], None
+        for i, digit in enumerate(line):
+            if right is not None and digit.box[0] - right > config.number_gap * height and current:
                 numbers.append(_number(current))
                 current = []
-            current.append(digit)
+            right = digit.box[0] + digit.box[2]
+            if i not in separators:
+                current.append(digit)
         numbers.append(_number(current))
     if config.text_unsure is None:
         return numbers
     return [number for number in numbers if len(number.digits) < config.text_digits
             or sum(d.confidence < config.text_sure for d in number.digits) <= config.text_unsure * len(number.digits)]
+
+
+def _separators(line: list[Digit], config: PipelineConfig) -> set[int]:
+    """The indices of the digits of `line` (left to right) that are separators: shorter than
+    `separator_height` of each digit next to them (within `number_gap` of its height), and at a
+    number's end, where there is one, narrower too. A dash or a dot between a number's digits
+    reads as a sure 2, 1 or 0, and a speck beside a digit as a 1; a digit is at most a little
+    shorter than its neighbours, and one written small at a number's end is not that narrow too."""
+    if config.separator_height is None:
+        return set()
+    found = set()
+    for i, digit in enumerate(line):
+        near = [line[j].box[3] for j in (i - 1, i + 1) if 0 <= j < len(line)
+                and _gap(line[min(i, j)], line[max(i, j)]) <= config.number_gap * line[j].box[3]]
+        limit = config.separator_height * min(near, default=0)
+        if digit.box[3] < limit and (len(near) == 2 or digit.box[2] < limit):
+            found.add(i)
+    return found
+
+
+def _gap(left: Digit, right: Digit) -> int:
+    return right.box[0] - (left.box[0] + left.box[2])
 
 
 def _lines_and_slope(digits: list[Digit], config: PipelineConfig) -> tuple[list[list[Digit]], float]:

@@ -5,7 +5,8 @@ on them. A scene is a sheet of paper (white, beige, blue or yellow, with some
 texture) holding lines of numbers of 1-12 digits in pen, marker or pencil, some
 digits touching, seen under uneven light with a soft shadow, slight perspective
 and rotation, blur, noise and JPEG compression; optionally on ruled or squared
-paper (SceneConfig.rules), or lying whole on a table (SceneConfig.table). make_single_digit
+paper (SceneConfig.rules), or lying whole on a table (SceneConfig.table); numbers may be written as
+dates and phone numbers with dashes and dots (SceneConfig.separators). make_single_digit
 photographs one digit, and fill_frame crops that photo close round it; make_line crops one number
 of a scene to its line.
 
@@ -15,6 +16,7 @@ of a scene to its line.
     scene.digits     # [(2, (x, y, w, h)), (0, ...), ...]: every digit written, in writing order
 """
 
+import itertools
 import os
 from dataclasses import dataclass, field
 
@@ -29,6 +31,7 @@ PAPERS = {  # BGR
 }
 INKS = {"black": (30, 30, 30), "blue": (140, 60, 20), "red": (40, 40, 170), "pencil": (110, 110, 110)}
 MARKERS = {"black": (45, 40, 40), "blue": (150, 70, 25), "red": (45, 40, 175), "green": (70, 130, 30)}
+SEPARATED = ("dd-dd-dddd", "dd.dd.dd", "dd.dd.dddd", "ddd-dddd", "ddd-ddd-dddd")  # d: a digit
 BOARD_CLEAR = 6  # pixels at least between a whiteboard's frame and the writing
 RULE_INKS = {"blue": (200, 150, 90), "grey": (130, 130, 130), "red": (110, 110, 220)}  # printed notebook lines
 
@@ -50,6 +53,8 @@ class SceneConfig:
     table: float = 0.0  # share of photos taken from further away: the whole sheet on a table, its edges in view
     board: float = 0.0  # share written in marker on a whiteboard: wiped writing's ghosts, a glare, the board's
     # frame and the wall beyond it along one side (mostly)
+    separators: float = 0.0  # share of numbers written as a date or a phone number with dashes or dots
+    # (24-11-2026, 24.11.26, 555-1234): their text, what should be read, is their digits
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -113,7 +118,8 @@ def load_test_digits(mnist: str | None, limit: int | None, log) -> tuple[tuple |
 
 def make_scene(rng: np.random.Generator, digits: DigitSource | None = None,
                config: SceneConfig = SceneConfig(), texts: list[str] | None = None) -> Scene:
-    """One scene. `texts` fixes the numbers written (one per line); otherwise they are random."""
+    """One scene. `texts` fixes the numbers written (one per line: digits, and "-" or "." between
+    them); otherwise they are random. A scene's numbers are the digits written."""
     digits = digits or DigitSource()
     ink_alpha = np.zeros((config.height, config.width), np.float32)
     lines = texts if texts is not None else [_random_number(rng, config)
@@ -126,7 +132,7 @@ def make_scene(rng: np.random.Generator, digits: DigitSource | None = None,
             break
         written = _write_number(ink_alpha, text, digits, rng, height, int(top), config)
         if written is not None:
-            numbers.append((text, written[0]))
+            numbers.append(("".join(c for c in text if c.isdigit()), written[0]))
             digit_boxes += written[1]
         top += height * rng.uniform(1.5, 2.3)
     image, numbers, digit_boxes = _photograph(ink_alpha, numbers, digit_boxes, rng, config)
@@ -216,8 +222,30 @@ def shake(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
 
 
 def _random_number(rng: np.random.Generator, config: SceneConfig) -> str:
+    if config.separators and rng.random() < config.separators:
+        pattern = SEPARATED[int(rng.integers(len(SEPARATED)))]
+        return "".join(str(rng.integers(0, 10)) if c == "d" else c for c in pattern)
     length = int(rng.integers(1, config.max_digits + 1))
     return "".join(str(d) for d in rng.integers(0, 10, size=length))
+
+
+def _separator(char: str, height: int, rng: np.random.Generator) -> np.ndarray:
+    """A hand-drawn "-" (a short stroke about the digits' middle, sloping a little) or "." (a dot on
+    their baseline) as alpha in [0, 1], `height` pixels tall, in a pen of about a ninth of it."""
+    pen = max(2, int(round(height / 9 * rng.uniform(0.7, 1.3))))
+    if char == "-":
+        length = int(height * rng.uniform(0.3, 0.55))
+        glyph = np.zeros((height, length + 2 * pen), np.float32)
+        y, rise = height * rng.uniform(0.45, 0.6), rng.uniform(-0.06, 0.06) * length
+        cv2.line(glyph, (pen, int(y + rise)), (pen + length, int(y - rise)), 1.0, pen, cv2.LINE_AA)
+    elif char == ".":
+        radius = max(1, int(pen * rng.uniform(0.5, 0.9)))
+        glyph = np.zeros((height, 4 * radius + 2), np.float32)
+        cv2.circle(glyph, (2 * radius + 1, int(height * rng.uniform(0.85, 0.95)) - radius), radius, 1.0, -1,
+                   cv2.LINE_AA)
+    else:
+        raise ValueError(f"a number is written with digits, '-' and '.', not {char!r}")
+    return glyph
 
 
 def _ink(image: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
@@ -236,10 +264,13 @@ def _ink(image: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray
 
 
 def _write_number(ink_alpha, text, digits, rng, height, top, config) -> tuple[Box, list[tuple[int, Box]]] | None:
-    """Draw `text` into `ink_alpha`: the number's box and each digit's, or None when it does not fit."""
-    glyphs = [_ink(digits.digit(int(c), rng), int(height * rng.uniform(0.85, 1.1)), rng) for c in text]
-    gaps = [(-rng.uniform(0.02, 0.12) if rng.random() < config.touching else rng.uniform(0.15, 0.6)) * height
-            for _ in glyphs[1:]] + [0]
+    """Draw `text` into `ink_alpha`: the number's box and each digit's (its separators left out), or
+    None when it does not fit."""
+    glyphs = [_ink(digits.digit(int(c), rng), int(height * rng.uniform(0.85, 1.1)), rng) if c.isdigit()
+              else _separator(c, height, rng) for c in text]
+    gaps = [(rng.uniform(0.1, 0.4) if not (c + after).isdigit()
+             else -rng.uniform(0.02, 0.12) if rng.random() < config.touching else rng.uniform(0.15, 0.6)) * height
+            for c, after in itertools.pairwise(text)] + [0]
     total = sum(g.shape[1] for g in glyphs) + sum(gaps)
     if total > 0.9 * config.width:
         return None
@@ -248,12 +279,13 @@ def _write_number(ink_alpha, text, digits, rng, height, top, config) -> tuple[Bo
     boxes = []
     for char, glyph, gap in zip(text, glyphs, gaps, strict=True):
         h, w = glyph.shape
-        y = int(top + rng.uniform(-0.06, 0.06) * height + (height - h) / 2)
+        y = int(top + rng.uniform(-0.06, 0.06) * height + (height - h) / 2) if char.isdigit() else top
         xi = int(x)
         region = ink_alpha[y:y + h, xi:xi + w]
         region[...] = np.maximum(region, glyph[:region.shape[0], :region.shape[1]])
-        x0, y0, x1, y1 = min(x0, xi), min(y0, y), max(x1, xi + w), max(y1, y + h)
-        boxes.append((int(char), (xi, y, w, h)))
+        if char.isdigit():
+            x0, y0, x1, y1 = min(x0, xi), min(y0, y), max(x1, xi + w), max(y1, y + h)
+            boxes.append((int(char), (xi, y, w, h)))
         x += w + gap
     return (x0, y0, x1 - x0, y1 - y0), boxes
 

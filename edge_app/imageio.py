@@ -50,7 +50,7 @@ def read_picture(path: str | os.PathLike, min_side: int | None = None) -> Pictur
     JPEG decodes straight to those scales, several times faster and in a fraction
     of the memory; the longer side stays at least `min_side` pixels.
     """
-    return decode_picture(_read_bytes(path), min_side)
+    return decode_picture(read_bytes(path), min_side)
 
 
 def decode_picture(data: bytes, min_side: int | None = None, max_pixels: int = MAX_PIXELS) -> Picture:
@@ -91,10 +91,11 @@ def image_paths(paths: list[str]) -> list[str]:
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """uint8 BGR (H, W, 3), upright. Raises ImageError with the reason."""
-    return decode_image(_read_bytes(path))
+    return decode_image(read_bytes(path))
 
 
-def _read_bytes(path) -> bytes:
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """A file's bytes. Raises ImageError with the reason."""
     try:
         with open(path, "rb") as stream:
             data = stream.read()

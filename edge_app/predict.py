@@ -11,14 +11,14 @@ With --json, one line per image in input order (a folder's images by name), in t
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 
 from edge_app.fileio import atomic_path
-from edge_app.imageio import ImageError, Picture, read_picture
-from edge_app.pipeline import Number, PipelineConfig, read_frame, scale_number
+from edge_app.imageio import MAX_PIXELS, ImageError, Picture, decode_picture, read_bytes
+from edge_app.pipeline import Number, PipelineConfig, finer_is_sure, finer_side, read_frame, scale_number
 from edge_app.visualize import draw_numbers
 
 
@@ -50,10 +50,9 @@ def predict_file(path: str, classifier, config: PipelineConfig | None = None,
     config = config or PipelineConfig()
     started = time.perf_counter()
     try:
-        picture = read_picture(path, min_side=config.work_side)
+        picture, numbers = read_numbers(read_bytes(path), classifier, config)
     except ImageError as error:
         return Prediction(path, error=str(error))
-    numbers = read_frame(picture.image, classifier, config)
     prediction = Prediction(path, picture.width, picture.height, full_size(numbers, picture),
                             seconds=time.perf_counter() - started)
     if annotate is not None:
@@ -62,6 +61,26 @@ def predict_file(path: str, classifier, config: PipelineConfig | None = None,
             if not cv2.imwrite(str(tmp), draw_numbers(picture.image, numbers)):
                 prediction.error = f"cannot write annotated copy {target}"
     return prediction
+
+
+def read_numbers(data: bytes, classifier, config: PipelineConfig,
+                 max_pixels: int = MAX_PIXELS) -> tuple[Picture, list[Number]]:
+    """The numbers in an encoded image, and the picture they were read on (boxes in its pixels).
+    Raises ImageError with the reason.
+
+    A large JPEG is decoded at a reduced scale, `work_side` at least; where its digits come out
+    small there (finer_side: a whole sheet in small writing), it is decoded again as much larger as
+    they need, and read again; that reading is kept when it is sure (finer_is_sure)."""
+    picture = decode_picture(data, config.work_side, max_pixels)
+    numbers = read_frame(picture.image, classifier, config)
+    if picture.scale > 1:
+        side = finer_side(numbers, picture.image.shape, config, max(picture.width, picture.height))
+        if side is not None:
+            larger = decode_picture(data, side, max_pixels)
+            finer = read_frame(larger.image, classifier, replace(config, work_side=side, small_digits=None))
+            if finer_is_sure(finer, config):
+                return larger, finer
+    return picture, numbers
 
 
 def full_size(numbers: list[Number], picture: Picture) -> list[Number]:

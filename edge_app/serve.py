@@ -33,9 +33,9 @@ import cv2
 from edge_app.app import draw_frame, read_stable, reading
 from edge_app.blobcache import BlobCache
 from edge_app.fileio import atomic_write_bytes
-from edge_app.imageio import ImageError, declared_size, decode_picture, image_format, jpeg_truncated
-from edge_app.pipeline import PipelineConfig, read_frame
-from edge_app.predict import Prediction, full_size
+from edge_app.imageio import ImageError, declared_size, image_format, jpeg_truncated
+from edge_app.pipeline import PipelineConfig
+from edge_app.predict import Prediction, full_size, read_numbers
 from edge_app.sources import Paced
 from edge_app.tracking import Stabilizer
 from edge_app.worker import LatestWorker
@@ -288,10 +288,9 @@ class Predictor:
         started = time.perf_counter()
         with self._slots:
             try:
-                picture = decode_picture(data, self.config.work_side, self.options.max_pixels)
+                picture, numbers = read_numbers(data, self.classifier, self.config, self.options.max_pixels)
             except ImageError as error:
                 raise UploadError(400, str(error)) from None
-            numbers = read_frame(picture.image, self.classifier, self.config)
         prediction = Prediction(name, picture.width, picture.height, full_size(numbers, picture),
                                 seconds=time.perf_counter() - started)
         if self.options.save_uploads:

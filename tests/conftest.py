@@ -32,6 +32,13 @@ def mnist_path() -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def classifier():
+    """The shipped int8 model (tests that take it are marked needs_model)."""
+    from edge_app.classifier import Classifier
+    return Classifier(INT8)
+
+
 @pytest.fixture(scope="session")
 def mnist(mnist_path):
     from edge_app.mnist import load_mnist

@@ -10,7 +10,8 @@ import pytest
 from conftest import INT8, ROOT, needs_model
 
 from edge_app.imageio import HALFTONE_LEVELS, MAX_PIXELS, ImageError, decode_image, read_image, smooth_halftone
-from edge_app.predict import annotated_names
+from edge_app.pipeline import PipelineConfig
+from edge_app.predict import annotated_names, read_numbers
 from edge_app.scenes import DigitSource, SceneConfig, make_scene, make_single_digit
 
 CLEAR = SceneConfig(touching=0.0)  # no touching digits: these tests check predict, not the pipeline's limits
@@ -276,3 +277,21 @@ def test_predict_boxes_are_in_full_image_pixels(tmp_path):
     x, y, w, h = record["numbers"][0]["box"]
     tx, ty, tw, th = (v * 5 for v in scene.numbers[0][1])
     assert abs(x - tx) < 0.2 * tw and abs(w - tw) < 0.3 * tw
+
+
+@needs_model
+def test_a_jpeg_of_small_writing_is_decoded_again_larger_and_read(tmp_path, classifier, mnist_path):
+    # A 2560 x 1920 photo of a sheet with digits 22-30 pixels tall, decoded at half its size for work_side
+    # (1000): its digits 9-12 pixels tall there. It is decoded again whole and read at 2560 pixels.
+    config = SceneConfig(width=2560, height=1920, min_digit_height=22, max_digit_height=30, max_lines=6)
+    scene = make_scene(np.random.default_rng(3), DigitSource.find(str(mnist_path)), config)
+    ok, data = cv2.imencode(".jpg", scene.image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    picture, numbers = read_numbers(data.tobytes(), classifier, PipelineConfig())
+    assert picture.scale == 1.0 and picture.image.shape == (1920, 2560, 3)
+    once, first = read_numbers(data.tobytes(), classifier, PipelineConfig(small_digits=None))
+    assert once.scale == 2.0
+
+    def found(numbers):
+        return sum(text in [n.text for n in numbers] for text in scene.texts)
+    # The shipped model: all 5 of its numbers, 1 read once.
+    assert len(scene.texts) == 5 and found(numbers) >= 4 and found(first) <= 2

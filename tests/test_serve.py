@@ -29,12 +29,6 @@ CLEAR = SceneConfig(touching=0.0)
 QUICK = ServeOptions(replay_fps=None)  # tests need not wait for a paced replay
 
 
-@pytest.fixture(scope="module")
-def classifier():
-    from edge_app.classifier import Classifier
-    return Classifier(INT8)
-
-
 @pytest.fixture
 def make_app(classifier):
     """create_app with the shipped classifier; every app made is stopped afterwards."""

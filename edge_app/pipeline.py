@@ -80,6 +80,7 @@ class PipelineConfig:
     min_side: int = 256  # ... and smaller ones (scans, crops) enlarged to this, so kernels fit the strokes
     crop_pad: float = 0.15  # margin of paper added, as a share of the longer side, to re-read a crop
     strip_aspect: float = 2.0  # a frame this many times as wide as tall is a crop of a number's line ...
+    strip_whole: bool = True  # ... whose digits, in one line, are one number, whatever the gaps between them
     cut_height: float | None = 0.5  # ... read again as a crop when a piece its border cuts, as tall as this
     # share of the digits inside or more, lies in their row (_cut_in_row; None: never) ...
     cut_tallest: float = 1.5  # ... at most this many times as tall (a grid's line down the strip is taller) ...
@@ -1259,7 +1260,8 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
     def in_frame(box):
         return _clip_box(_scale_box(box, to_frame, offset), frame.shape, offset)
     lines, slope = _lines_and_slope([Digit(d.digit, d.confidence, in_frame(d.box)) for d in digits], config)
-    numbers = _numbers(lines, config)
+    one_number = config.strip_whole and strip and len(lines) == 1  # a number's line, cropped: gaps inside it too
+    numbers = _numbers(lines, replace(config, number_gap=math.inf) if one_number else config)
     angle = math.degrees(math.atan(slope))
     if config.level_angle is not None and abs(angle) >= config.level_angle and not small:
         turned_cache = None

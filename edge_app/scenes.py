@@ -6,7 +6,7 @@ texture) holding lines of numbers of 1-12 digits in pen, marker or pencil, some
 digits touching, seen under uneven light with a soft shadow, slight perspective
 and rotation, blur, noise and JPEG compression; optionally on ruled or squared
 paper (SceneConfig.rules), or lying whole on a table (SceneConfig.table); numbers may be written as
-dates and phone numbers with dashes and dots (SceneConfig.separators). make_single_digit
+dates and phone numbers with dashes, dots and gaps (SceneConfig.separators). make_single_digit
 photographs one digit, and fill_frame crops that photo close round it; make_line crops one number
 of a scene to its line.
 
@@ -31,7 +31,7 @@ PAPERS = {  # BGR
 }
 INKS = {"black": (30, 30, 30), "blue": (140, 60, 20), "red": (40, 40, 170), "pencil": (110, 110, 110)}
 MARKERS = {"black": (45, 40, 40), "blue": (150, 70, 25), "red": (45, 40, 175), "green": (70, 130, 30)}
-SEPARATED = ("dd-dd-dddd", "dd.dd.dd", "dd.dd.dddd", "ddd-dddd", "ddd-ddd-dddd")  # d: a digit
+SEPARATED = ("dd-dd-dddd", "dd.dd.dd", "dd.dd.dddd", "ddd-dddd", "ddd-ddd-dddd", "ddd dddd", "ddd ddd dddd")  # d: digit
 BOARD_CLEAR = 6  # pixels at least between a whiteboard's frame and the writing
 RULE_INKS = {"blue": (200, 150, 90), "grey": (130, 130, 130), "red": (110, 110, 220)}  # printed notebook lines
 
@@ -53,8 +53,8 @@ class SceneConfig:
     table: float = 0.0  # share of photos taken from further away: the whole sheet on a table, its edges in view
     board: float = 0.0  # share written in marker on a whiteboard: wiped writing's ghosts, a glare, the board's
     # frame and the wall beyond it along one side (mostly)
-    separators: float = 0.0  # share of numbers written as a date or a phone number with dashes or dots
-    # (24-11-2026, 24.11.26, 555-1234): their text, what should be read, is their digits
+    separators: float = 0.0  # share of numbers written as a date or a phone number with dashes, dots or gaps
+    # (24-11-2026, 24.11.26, 555-1234, 555 1234): their text, what should be read, is their digits
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -118,8 +118,8 @@ def load_test_digits(mnist: str | None, limit: int | None, log) -> tuple[tuple |
 
 def make_scene(rng: np.random.Generator, digits: DigitSource | None = None,
                config: SceneConfig = SceneConfig(), texts: list[str] | None = None) -> Scene:
-    """One scene. `texts` fixes the numbers written (one per line: digits, and "-" or "." between
-    them); otherwise they are random. A scene's numbers are the digits written."""
+    """One scene. `texts` fixes the numbers written (one per line: digits, and "-", "." or " ", a
+    gap, between them); otherwise they are random. A scene's numbers are the digits written."""
     digits = digits or DigitSource()
     ink_alpha = np.zeros((config.height, config.width), np.float32)
     lines = texts if texts is not None else [_random_number(rng, config)
@@ -230,8 +230,9 @@ def _random_number(rng: np.random.Generator, config: SceneConfig) -> str:
 
 
 def _separator(char: str, height: int, rng: np.random.Generator) -> np.ndarray:
-    """A hand-drawn "-" (a short stroke about the digits' middle, sloping a little) or "." (a dot on
-    their baseline) as alpha in [0, 1], `height` pixels tall, in a pen of about a ninth of it."""
+    """A hand-drawn "-" (a short stroke about the digits' middle, sloping a little), "." (a dot on
+    their baseline) or " " (no ink, 0.8-2 heights wide: a gap inside the number) as alpha in [0, 1],
+    `height` pixels tall, in a pen of about a ninth of it."""
     pen = max(2, int(round(height / 9 * rng.uniform(0.7, 1.3))))
     if char == "-":
         length = int(height * rng.uniform(0.3, 0.55))
@@ -243,8 +244,10 @@ def _separator(char: str, height: int, rng: np.random.Generator) -> np.ndarray:
         glyph = np.zeros((height, 4 * radius + 2), np.float32)
         cv2.circle(glyph, (2 * radius + 1, int(height * rng.uniform(0.85, 0.95)) - radius), radius, 1.0, -1,
                    cv2.LINE_AA)
+    elif char == " ":
+        glyph = np.zeros((height, int(height * rng.uniform(0.8, 2.0))), np.float32)
     else:
-        raise ValueError(f"a number is written with digits, '-' and '.', not {char!r}")
+        raise ValueError(f"a number is written with digits, '-', '.' and ' ', not {char!r}")
     return glyph
 
 

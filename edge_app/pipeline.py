@@ -1936,7 +1936,8 @@ def _numbers(lines: list[list[Digit]], config: PipelineConfig) -> list[Number]:
             right = digit.box[0] + digit.box[2]
             if i not in separators:
                 current.append(digit)
-        numbers.append(_number(current))
+        if current:  # empty when a separator, near a taller digit, ends the line past a gap
+            numbers.append(_number(current))
     if config.text_unsure is None:
         return numbers
     return [number for number in numbers if len(number.digits) < config.text_digits

@@ -1017,6 +1017,9 @@ def test_group_numbers_leaves_out_a_dash_or_a_dot_between_digits_and_goes_on_acr
     assert [n.text for n in group_numbers(gaps)] == ["5512"]
     apart = [d(5, 100), d(5, 122), d(2, 160, 112, 14, 6), d(1, 225), d(2, 247)]  # 51 px beyond the dash: two numbers
     assert [n.text for n in group_numbers(apart)] == ["55", "12"]
+    # A dot 55 px past a tall 5 (within 1.6 of its 40 px, 64) but past the line's gap (1.6 x 30, 48): nothing after it.
+    last = [d(3, 100), d(3, 122), d(5, 144, 95, 18, 40), d(0, 217, 125, 7, 8)]
+    assert [n.text for n in group_numbers(last)] == ["335"]
     assert [n.text for n in group_numbers(phone + date, PipelineConfig(separator_height=None))] == [
         "55521234", "24011"]
 

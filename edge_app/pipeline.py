@@ -1928,12 +1928,11 @@ def _numbers(lines: list[list[Digit]], config: PipelineConfig) -> list[Number]:
     for line in sorted(lines, key=lambda ds: min(d.box[1] for d in ds)):
         separators = _separators(line, config)
         height = float(median(d.box[3] for i, d in enumerate(line) if i not in separators))
-        current, right = [], None
+        current = []
         for i, digit in enumerate(line):
-            if right is not None and digit.box[0] - right > config.number_gap * height and current:
+            if current and _gap(line[i - 1], digit) > config.number_gap * height:
                 numbers.append(_number(current))
                 current = []
-            right = digit.box[0] + digit.box[2]
             if i not in separators:
                 current.append(digit)
         if current:  # empty when a separator, near a taller digit, ends the line past a gap

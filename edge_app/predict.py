@@ -72,14 +72,17 @@ def read_numbers(data: bytes, classifier, config: PipelineConfig,
     small there (finer_side: a whole sheet in small writing), it is decoded again as much larger as
     they need, and read again; that reading is kept when it is sure (finer_is_sure)."""
     picture = decode_picture(data, config.work_side, max_pixels)
-    numbers = read_frame(picture.image, classifier, config)
-    if picture.scale > 1:
-        side = finer_side(numbers, picture.image.shape, config, max(picture.width, picture.height))
-        if side is not None:
-            larger = decode_picture(data, side, max_pixels)
-            finer = read_frame(larger.image, classifier, replace(config, work_side=side, small_digits=None))
-            if finer_is_sure(finer, config):
-                return larger, finer
+    if picture.scale == 1:  # all its pixels decoded: read_frame reads it larger itself where need be
+        return picture, read_frame(picture.image, classifier, config)
+    # The file has more pixels than were decoded: not read larger from those decoded (a JPEG at half
+    # size, 1,632 px of 3,264, would be read at 1,000, 1,632 and 2,000 px), but decoded again.
+    numbers = read_frame(picture.image, classifier, replace(config, small_digits=None))
+    side = finer_side(numbers, picture.image.shape, config, max(picture.width, picture.height))
+    if side is not None:
+        larger = decode_picture(data, side, max_pixels)
+        finer = read_frame(larger.image, classifier, replace(config, work_side=side, small_digits=None))
+        if finer_is_sure(finer, config):
+            return larger, finer
     return picture, numbers
 
 

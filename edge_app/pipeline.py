@@ -56,6 +56,8 @@ SIDE_REST = 1.0  # a band along a side holds more of its blob's ink than this ma
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
 SLIVER_NEIGHBOURS = 4  # ... the nearest this many of them
 SLIVER_MIN = 1  # ... when there are this many of them at least
+DATE_PARTS = ((2, 2, 4), (1, 2, 4), (2, 1, 4), (1, 1, 4), (2, 2, 2), (1, 2, 2), (2, 1, 2), (1, 1, 2))  # a date's
+# digits: day and month (either first) of 1 or 2, a year of 4 (tried first: "19" or "20" begins it) or 2
 THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than the closing's kernel
 EDGE_CLEAR = 2  # pixels between a blob's box and the strips of paper drop_sheet_edges() compares
 EDGE_PAPER = 0.5  # share of a strip that must be free of ink for it to tell the paper's level
@@ -267,6 +269,8 @@ class PipelineConfig:
     separator_height: float | None = 0.5  # a digit shorter than this share of each digit beside it (and at a
     # number's end narrower too) is a separator ("-", "." in 555-1234, 24.11.26) or a speck: not read, the number
     # goes on across it
+    date_lean: float | None = 10.0  # degrees: a number read as a date but for two 1s where its slashes go
+    # (24/11/2026 read 2411112026), each leaning right this much or more, is that date (see _slashed_dates)
 
 
 @dataclass(frozen=True)
@@ -1268,6 +1272,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         if cache is not None:
             turned_cache, angle = cache.turned(angle)
         numbers = _levelled(grey, angle, numbers, classifier, config, in_frame, turned_cache)
+    numbers = _slashed_dates(numbers, whole, math.degrees(math.atan(slope)), config)
     side = finer_side(numbers, frame.shape, config, max(frame.shape[:2])) if cache is None else None
     if side is not None:
         finer = read_frame(whole, classifier, replace(config, work_side=side, small_digits=None), roi)
@@ -1959,6 +1964,49 @@ def _separators(line: list[Digit], config: PipelineConfig) -> set[int]:
         if digit.box[3] < limit and (len(near) == 2 or digit.box[2] < limit):
             found.add(i)
     return found
+
+
+def _slashed_dates(numbers: list[Number], frame: np.ndarray, slope: float, config: PipelineConfig) -> list[Number]:
+    """`numbers`, those that are dates written with slashes read without their slashes. A "/" is a
+    straight stroke the model reads as a sure 1: 24/11/2026 reads 2411112026. A number whose digits
+    part as a date's (DATE_PARTS: a day of 1-31 and a month of 1-12, in either order, and a year) at
+    two 1s, each leaning right `date_lean` degrees or more (_lean, in the `frame` where they were
+    read; `slope`, the page's, in degrees, taken off), is read as that date: the 1s are its slashes.
+    MNIST's 1s lean too (half of them 10 degrees or more), so a 1 is told from a slash by where it
+    stands in the number, not by its lean alone: random digits part as a date at two 1s 1 time in
+    119 (6 digits, d/d/yy) to 1 in 33,000 (10), and those 1s both lean so about a quarter as often."""
+    if config.date_lean is None:
+        return numbers
+    dated = []
+    for number in numbers:
+        slashes = _date_slashes(number.text)
+        if slashes is not None and all(
+                _lean(frame, number.digits[i].box) - slope >= config.date_lean for i in slashes):
+            number = _number([d for i, d in enumerate(number.digits) if i not in slashes])
+        dated.append(number)
+    return dated
+
+
+def _date_slashes(text: str) -> tuple[int, int] | None:
+    """Where the slashes of the date `text` would be read as 1s (DATE_PARTS), or None."""
+    for day, month, year in DATE_PARTS:
+        first, second = day, day + 1 + month
+        if len(text) != second + 1 + year or text[first] != "1" or text[second] != "1":
+            continue
+        parts = sorted((int(text[:first]), int(text[first + 1:second])))
+        if 1 <= parts[0] <= 12 and 1 <= parts[1] <= 31 and (year == 2 or text[second + 1:second + 3] in ("19", "20")):
+            return first, second
+    return None
+
+
+def _lean(frame: np.ndarray, box) -> float:
+    """Degrees a stroke in `box` of `frame` leans right (its top to the right): the slant of its
+    ink's second moments, the ink its crop's darker pixels by Otsu's threshold."""
+    x, y, w, h = box
+    crop = to_grey(frame[y:y + h, x:x + w])
+    _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    moments = cv2.moments(ink, True)
+    return math.degrees(math.atan(-moments["mu11"] / moments["mu02"])) if moments["mu02"] > 0 else 0.0
 
 
 def _gap(left: Digit, right: Digit) -> int:

@@ -55,6 +55,7 @@ class SceneConfig:
     # frame and the wall beyond it along one side (mostly)
     separators: float = 0.0  # share of numbers written as a date or a phone number with dashes, dots or gaps
     # (24-11-2026, 24.11.26, 555-1234, 555 1234): their text, what should be read, is their digits
+    dates: float = 0.0  # share of numbers written as a date with slashes (24/11/2026, 3/7/98): its digits too
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -118,8 +119,8 @@ def load_test_digits(mnist: str | None, limit: int | None, log) -> tuple[tuple |
 
 def make_scene(rng: np.random.Generator, digits: DigitSource | None = None,
                config: SceneConfig = SceneConfig(), texts: list[str] | None = None) -> Scene:
-    """One scene. `texts` fixes the numbers written (one per line: digits, and "-", "." or " ", a
-    gap, between them); otherwise they are random. A scene's numbers are the digits written."""
+    """One scene. `texts` fixes the numbers written (one per line: digits, and "-", ".", "/" or " ",
+    a gap, between them); otherwise they are random. A scene's numbers are the digits written."""
     digits = digits or DigitSource()
     ink_alpha = np.zeros((config.height, config.width), np.float32)
     lines = texts if texts is not None else [_random_number(rng, config)
@@ -222,6 +223,8 @@ def shake(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
 
 
 def _random_number(rng: np.random.Generator, config: SceneConfig) -> str:
+    if config.dates and rng.random() < config.dates:
+        return _random_date(rng)
     if config.separators and rng.random() < config.separators:
         pattern = SEPARATED[int(rng.integers(len(SEPARATED)))]
         return "".join(str(rng.integers(0, 10)) if c == "d" else c for c in pattern)
@@ -229,10 +232,23 @@ def _random_number(rng: np.random.Generator, config: SceneConfig) -> str:
     return "".join(str(d) for d in rng.integers(0, 10, size=length))
 
 
+def _random_date(rng: np.random.Generator) -> str:
+    """A date as people write it: day and month (either first) with or without a leading zero, a year of
+    2 or 4 digits, parted by slashes."""
+    day, month = int(rng.integers(1, 32)), int(rng.integers(1, 13))
+    year = int(rng.integers(1930, 2040))
+    parts = [day, month] if rng.random() < 0.7 else [month, day]
+    zero = rng.random() < 0.5
+    written = [f"{part:02d}" if zero else str(part) for part in parts]
+    written.append(str(year) if rng.random() < 0.6 else f"{year % 100:02d}")
+    return "/".join(written)
+
+
 def _separator(char: str, height: int, rng: np.random.Generator) -> np.ndarray:
     """A hand-drawn "-" (a short stroke about the digits' middle, sloping a little), "." (a dot on
-    their baseline) or " " (no ink, 0.8-2 heights wide: a gap inside the number) as alpha in [0, 1],
-    `height` pixels tall, in a pen of about a ninth of it."""
+    their baseline), "/" (a straight stroke about as tall as the digits, leaning 15-40 degrees right)
+    or " " (no ink, 0.8-2 heights wide: a gap inside the number) as alpha in [0, 1], `height` pixels
+    tall, in a pen of about a ninth of it."""
     pen = max(2, int(round(height / 9 * rng.uniform(0.7, 1.3))))
     if char == "-":
         length = int(height * rng.uniform(0.3, 0.55))
@@ -244,10 +260,16 @@ def _separator(char: str, height: int, rng: np.random.Generator) -> np.ndarray:
         glyph = np.zeros((height, 4 * radius + 2), np.float32)
         cv2.circle(glyph, (2 * radius + 1, int(height * rng.uniform(0.85, 0.95)) - radius), radius, 1.0, -1,
                    cv2.LINE_AA)
+    elif char == "/":
+        tall = int(height * rng.uniform(0.85, 1.0))
+        across = int(tall * np.tan(np.radians(rng.uniform(15.0, 40.0))))
+        glyph = np.zeros((height, across + 2 * pen), np.float32)
+        top = int(rng.uniform(0.0, height - tall + 1))
+        cv2.line(glyph, (pen, top + tall - 1), (pen + across, top), 1.0, pen, cv2.LINE_AA)
     elif char == " ":
         glyph = np.zeros((height, int(height * rng.uniform(0.8, 2.0))), np.float32)
     else:
-        raise ValueError(f"a number is written with digits, '-', '.' and ' ', not {char!r}")
+        raise ValueError(f"a number is written with digits, '-', '.', '/' and ' ', not {char!r}")
     return glyph
 
 

@@ -14,6 +14,7 @@ One pure function per stage, so each can be tested alone:
     numbers = read_frame(frame_bgr, classifier)
 """
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -58,6 +59,7 @@ SLIVER_NEIGHBOURS = 4  # ... the nearest this many of them
 SLIVER_MIN = 1  # ... when there are this many of them at least
 DATE_PARTS = ((2, 2, 4), (1, 2, 4), (2, 1, 4), (1, 1, 4), (2, 2, 2), (1, 2, 2), (2, 1, 2), (1, 1, 2))  # a date's
 # digits: day and month (either first) of 1 or 2, a year of 4 (tried first: "19" or "20" begins it) or 2
+SPACING_GAPS = 3  # a line's gaps tell how widely its writer spaces digits when there are this many
 THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than the closing's kernel
 EDGE_CLEAR = 2  # pixels between a blob's box and the strips of paper drop_sheet_edges() compares
 EDGE_PAPER = 0.5  # share of a strip that must be free of ink for it to tell the paper's level
@@ -269,6 +271,9 @@ class PipelineConfig:
     separator_height: float | None = 0.5  # a digit shorter than this share of each digit beside it (and at a
     # number's end narrower too) is a separator ("-", "." in 555-1234, 24.11.26) or a speck: not read, the number
     # goes on across it
+    spacing_ratio: float | None = 2.0  # ... but in a line of 4 digits or more, only a gap this many times its median
+    # gap or more (a writer who spaces digits widely leaves gaps alike; None: any gap over number_gap) ...
+    max_spacing: float = 3.0  # ... or wider than this many heights (a row of single digits in columns)
     date_lean: float | None = 10.0  # degrees: a number read as a date but for two 1s where its slashes go
     # (24/11/2026 read 2411112026), each leaning right this much or more, is that date (see _slashed_dates)
 
@@ -1922,7 +1927,10 @@ def group_numbers(digits: list[Digit], config: PipelineConfig = PipelineConfig()
 
 
 def _numbers(lines: list[list[Digit]], config: PipelineConfig) -> list[Number]:
-    """The numbers in lines of digits, each left to right: a gap wider than `number_gap` heights parts two.
+    """The numbers in lines of digits, each left to right: a gap wider than `number_gap` heights parts two,
+    and in a line of SPACING_GAPS gaps or more, wider than `spacing_ratio` times their median too, or than
+    `max_spacing` heights. Some write a number's digits over 1.6 heights apart, all alike (realdev's
+    writers 0.36-1.05); numbers side by side on a line, in columns, stand further apart than their digits.
 
     A number of `text_digits` digits or more with more than `text_unsure` of them read under
     `text_sure` confidence is dropped: a printed word's letters ("Phone", "Date" on a form) each
@@ -1933,9 +1941,13 @@ def _numbers(lines: list[list[Digit]], config: PipelineConfig) -> list[Number]:
     for line in sorted(lines, key=lambda ds: min(d.box[1] for d in ds)):
         separators = _separators(line, config)
         height = float(median(d.box[3] for i, d in enumerate(line) if i not in separators))
+        gaps = [max(0, _gap(left, right)) for left, right in itertools.pairwise(line)]
+        wide = config.number_gap * height
+        if config.spacing_ratio is not None and len(gaps) >= SPACING_GAPS:
+            wide = max(wide, min(config.spacing_ratio * median(gaps), config.max_spacing * height))
         current = []
         for i, digit in enumerate(line):
-            if current and _gap(line[i - 1], digit) > config.number_gap * height:
+            if current and gaps[i - 1] > wide:
                 numbers.append(_number(current))
                 current = []
             if i not in separators:

@@ -6,7 +6,9 @@ texture) holding lines of numbers of 1-12 digits in pen, marker or pencil, some
 digits touching, seen under uneven light with a soft shadow, slight perspective
 and rotation, blur, noise and JPEG compression; optionally on ruled or squared
 paper (SceneConfig.rules), or lying whole on a table (SceneConfig.table); numbers may be written as
-dates and phone numbers with dashes, dots and gaps (SceneConfig.separators). make_single_digit
+dates and phone numbers with dashes, dots and gaps (SceneConfig.separators), dates with slashes
+(SceneConfig.dates), two to a line in columns (SceneConfig.columns), their digits spaced as widely as
+SceneConfig.spacing says. make_single_digit
 photographs one digit, and fill_frame crops that photo close round it; make_line crops one number
 of a scene to its line.
 
@@ -56,6 +58,9 @@ class SceneConfig:
     separators: float = 0.0  # share of numbers written as a date or a phone number with dashes, dots or gaps
     # (24-11-2026, 24.11.26, 555-1234, 555 1234): their text, what should be read, is their digits
     dates: float = 0.0  # share of numbers written as a date with slashes (24/11/2026, 3/7/98): its digits too
+    spacing: tuple[float, float] = (0.15, 0.6)  # digit heights between a number's digits (those not touching)
+    columns: float = 0.0  # share of lines written as two numbers of 1-6 digits side by side, in columns ...
+    column_gap: tuple[float, float] = (2.5, 5.0)  # ... this many digit heights apart
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -131,10 +136,16 @@ def make_scene(rng: np.random.Generator, digits: DigitSource | None = None,
         height = int(rng.integers(config.min_digit_height, config.max_digit_height + 1))
         if top + 1.3 * height > 0.9 * config.height:
             break
-        written = _write_number(ink_alpha, text, digits, rng, height, int(top), config)
-        if written is not None:
-            numbers.append(("".join(c for c in text if c.isdigit()), written[0]))
-            digit_boxes += written[1]
+        row = [(text, None)]
+        if config.columns and texts is None and rng.random() < config.columns:
+            middle = rng.uniform(0.35, 0.65) * config.width
+            gap = rng.uniform(*config.column_gap) * height
+            row = [(_digits(rng, 1, 6), (middle - gap / 2, "end")), (_digits(rng, 1, 6), (middle + gap / 2, "start"))]
+        for written_text, at in row:
+            written = _write_number(ink_alpha, written_text, digits, rng, height, int(top), config, at)
+            if written is not None:
+                numbers.append(("".join(c for c in written_text if c.isdigit()), written[0]))
+                digit_boxes += written[1]
         top += height * rng.uniform(1.5, 2.3)
     image, numbers, digit_boxes = _photograph(ink_alpha, numbers, digit_boxes, rng, config)
     return Scene(image, numbers, digit_boxes)
@@ -228,7 +239,11 @@ def _random_number(rng: np.random.Generator, config: SceneConfig) -> str:
     if config.separators and rng.random() < config.separators:
         pattern = SEPARATED[int(rng.integers(len(SEPARATED)))]
         return "".join(str(rng.integers(0, 10)) if c == "d" else c for c in pattern)
-    length = int(rng.integers(1, config.max_digits + 1))
+    return _digits(rng, 1, config.max_digits)
+
+
+def _digits(rng: np.random.Generator, shortest: int, longest: int) -> str:
+    length = int(rng.integers(shortest, longest + 1))
     return "".join(str(d) for d in rng.integers(0, 10, size=length))
 
 
@@ -288,18 +303,24 @@ def _ink(image: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray
     return np.clip(alpha * 1.3, 0.0, 1.0)  # MNIST's soft rim becomes a solid stroke
 
 
-def _write_number(ink_alpha, text, digits, rng, height, top, config) -> tuple[Box, list[tuple[int, Box]]] | None:
+def _write_number(ink_alpha, text, digits, rng, height, top, config,
+                  at: tuple[float, str] | None = None) -> tuple[Box, list[tuple[int, Box]]] | None:
     """Draw `text` into `ink_alpha`: the number's box and each digit's (its separators left out), or
-    None when it does not fit."""
+    None when it does not fit. It starts anywhere it fits, or `at` (x, "start") or ends at (x, "end")."""
     glyphs = [_ink(digits.digit(int(c), rng), int(height * rng.uniform(0.85, 1.1)), rng) if c.isdigit()
               else _separator(c, height, rng) for c in text]
     gaps = [(rng.uniform(0.1, 0.4) if not (c + after).isdigit()
-             else -rng.uniform(0.02, 0.12) if rng.random() < config.touching else rng.uniform(0.15, 0.6)) * height
-            for c, after in itertools.pairwise(text)] + [0]
+             else -rng.uniform(0.02, 0.12) if rng.random() < config.touching else rng.uniform(*config.spacing))
+            * height for c, after in itertools.pairwise(text)] + [0]
     total = sum(g.shape[1] for g in glyphs) + sum(gaps)
-    if total > 0.9 * config.width:
-        return None
-    x = rng.uniform(0.05 * config.width, 0.95 * config.width - total)
+    if at is None:
+        if total > 0.9 * config.width:
+            return None
+        x = rng.uniform(0.05 * config.width, 0.95 * config.width - total)
+    else:
+        x = at[0] - total if at[1] == "end" else at[0]
+        if x < 0.05 * config.width or x + total > 0.95 * config.width:
+            return None
     x0, y0, x1, y1 = config.width, config.height, 0, 0
     boxes = []
     for char, glyph, gap in zip(text, glyphs, gaps, strict=True):

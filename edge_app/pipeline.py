@@ -57,8 +57,9 @@ SIDE_REST = 1.0  # a band along a side holds more of its blob's ink than this ma
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
 SLIVER_NEIGHBOURS = 4  # ... the nearest this many of them
 SLIVER_MIN = 1  # ... when there are this many of them at least
-DATE_PARTS = ((2, 2, 4), (1, 2, 4), (2, 1, 4), (1, 1, 4), (2, 2, 2), (1, 2, 2), (2, 1, 2), (1, 1, 2))  # a date's
-# digits: day and month (either first) of 1 or 2, a year of 4 (tried first: "19" or "20" begins it) or 2
+DATE_PARTS = ((2, 2, 4), (1, 2, 4), (2, 1, 4), (1, 1, 4), (4, 2, 2), (4, 1, 2), (4, 2, 1), (4, 1, 1),
+              (2, 2, 2), (1, 2, 2), (2, 1, 2), (1, 1, 2))  # a date's parts' digits: day and month (either first)
+# of 1 or 2 and a year of 4 (tried first: "19" or "20" begins it) after them or before them, or a year of 2 last
 SPACING_GAPS = 3  # a line's gaps tell how widely its writer spaces digits when there are this many
 THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than the closing's kernel
 EDGE_CLEAR = 2  # pixels between a blob's box and the strips of paper drop_sheet_edges() compares
@@ -1981,34 +1982,39 @@ def _separators(line: list[Digit], config: PipelineConfig) -> set[int]:
 def _slashed_dates(numbers: list[Number], frame: np.ndarray, slope: float, config: PipelineConfig) -> list[Number]:
     """`numbers`, those that are dates written with slashes read without their slashes. A "/" is a
     straight stroke the model reads as a sure 1: 24/11/2026 reads 2411112026. A number whose digits
-    part as a date's (DATE_PARTS: a day of 1-31 and a month of 1-12, in either order, and a year) at
+    part as a date's (DATE_PARTS: a day of 1-31 and a month of 1-12, in either order, and a year
+    before or after them: 24/11/2026, 11/24/26, 2026/11/24) at
     two 1s, each leaning right `date_lean` degrees or more (_lean, in the `frame` where they were
     read; `slope`, the page's, in degrees, taken off), is read as that date: the 1s are its slashes.
     MNIST's 1s lean too (half of them 10 degrees or more), so a 1 is told from a slash by where it
     stands in the number, not by its lean alone: random digits part as a date at two 1s 1 time in
-    119 (6 digits, d/d/yy) to 1 in 33,000 (10), and those 1s both lean so about a quarter as often."""
+    120 (6 digits, d/d/yy) to 1 in 33,000 (10), and those 1s both lean so about a quarter as often."""
     if config.date_lean is None:
         return numbers
     dated = []
     for number in numbers:
-        slashes = _date_slashes(number.text)
-        if slashes is not None and all(
-                _lean(frame, number.digits[i].box) - slope >= config.date_lean for i in slashes):
-            number = _number([d for i, d in enumerate(number.digits) if i not in slashes])
+        for slashes in _date_slashes(number.text):
+            if all(_lean(frame, number.digits[i].box) - slope >= config.date_lean for i in slashes):
+                number = _number([d for i, d in enumerate(number.digits) if i not in slashes])
+                break
         dated.append(number)
     return dated
 
 
-def _date_slashes(text: str) -> tuple[int, int] | None:
-    """Where the slashes of the date `text` would be read as 1s (DATE_PARTS), or None."""
-    for day, month, year in DATE_PARTS:
-        first, second = day, day + 1 + month
-        if len(text) != second + 1 + year or text[first] != "1" or text[second] != "1":
+def _date_slashes(text: str) -> list[tuple[int, int]]:
+    """Where the slashes of the date `text` may be, read as 1s, in DATE_PARTS's order: 1112154 parts
+    as 11/2/54 or as 1/12/54."""
+    found = []
+    for lengths in DATE_PARTS:
+        first, second = lengths[0], lengths[0] + 1 + lengths[1]
+        if len(text) != second + 1 + lengths[2] or text[first] != "1" or text[second] != "1":
             continue
-        parts = sorted((int(text[:first]), int(text[first + 1:second])))
-        if 1 <= parts[0] <= 12 and 1 <= parts[1] <= 31 and (year == 2 or text[second + 1:second + 3] in ("19", "20")):
-            return first, second
-    return None
+        parts = [text[:first], text[first + 1:second], text[second + 1:]]
+        year = parts.pop(0 if lengths[0] == 4 else 2)
+        low, high = sorted(int(part) for part in parts)
+        if 1 <= low <= 12 and high <= 31 and (len(year) == 2 or year[:2] in ("19", "20")):
+            found.append((first, second))
+    return found
 
 
 def _lean(frame: np.ndarray, box) -> float:

@@ -248,15 +248,19 @@ def _digits(rng: np.random.Generator, shortest: int, longest: int) -> str:
 
 
 def _random_date(rng: np.random.Generator) -> str:
-    """A date as people write it: day and month (either first) with or without a leading zero, a year of
-    2 or 4 digits, parted by slashes."""
+    """A date as people write it, parted by slashes: day and month with or without a leading zero, the
+    day first (24/11/2026), the month first (11/24/26) or after a year of 4 digits (2026/11/24); a
+    year after them of 2 or 4 digits."""
     day, month = int(rng.integers(1, 32)), int(rng.integers(1, 13))
     year = int(rng.integers(1930, 2040))
-    parts = [day, month] if rng.random() < 0.7 else [month, day]
     zero = rng.random() < 0.5
-    written = [f"{part:02d}" if zero else str(part) for part in parts]
-    written.append(str(year) if rng.random() < 0.6 else f"{year % 100:02d}")
-    return "/".join(written)
+    day_month = [f"{part:02d}" if zero else str(part) for part in (day, month)]
+    order = rng.random()
+    if order < 0.25:
+        return "/".join([str(year), *day_month[::-1]])
+    if order < 0.45:
+        day_month.reverse()
+    return "/".join([*day_month, str(year) if rng.random() < 0.6 else f"{year % 100:02d}"])
 
 
 def _separator(char: str, height: int, rng: np.random.Generator) -> np.ndarray:

@@ -195,9 +195,9 @@ def _add_targets_parser(commands) -> None:
                                  description=targets.__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help=f"{quick.singles} single digits, {quick.filled} cropped to a square, {quick.lines} lines, "
-                             f"{quick.close_lines} lines cropped close, {quick.sheets} sheets, {quick.scans} scans "
-                             f"(default: {full.singles}, {full.filled}, {full.lines}, {full.close_lines}, "
-                             f"{full.sheets}, {full.scans})")
+                             f"{quick.close_lines} lines cropped close, {quick.sheets} sheets, {quick.column_sheets} "
+                             f"sheets in columns, {quick.scans} scans (default: {full.singles}, {full.filled}, "
+                             f"{full.lines}, {full.close_lines}, {full.sheets}, {full.column_sheets}, {full.scans})")
     parser.add_argument("--realdev", metavar="DIR", default=None,
                         help=f"also read realdev's real photos from here (default: ${targets.REALDEV_ENV}, "
                              "else they are left out)")

@@ -1,7 +1,7 @@
 """The accuracy targets, measured: generated photos of single digits (and cropped to a square the digit
 fills), numbers cropped to their line (with paper round them, and close: their digits touching the edges)
-and whole sheets, MNIST digits as scans (28x28, and 16x16 enlarged in blocks), and real photos (realdev)
-and real scans of another collection (USPS) when given.
+and whole sheets (one number a line, and in columns), MNIST digits as scans (28x28, and 16x16 enlarged in
+blocks), and real photos (realdev) and real scans of another collection (USPS) when given.
 
     python -m edge_app targets                          # the shipped int8 model: a Markdown table
     python -m edge_app targets --quick                  # at most 40 items a set: under 30 s
@@ -34,6 +34,7 @@ from edge_app.progress import Progress
 from edge_app.scenes import (
     LINE_MARGIN,
     DigitSource,
+    SceneConfig,
     fill_frame,
     load_test_digits,
     make_line,
@@ -72,10 +73,12 @@ class Sizes:
     lines: int = 200  # generated numbers cropped to their line, seed 400
     close_lines: int = 200  # ... and cropped close, seed 402
     sheets: int = 100  # generated sheets, seed 100
+    column_sheets: int = 100  # ... with two numbers side by side on half the lines, in columns, seed 101
     scans: int = 1000  # MNIST test digits as dark-on-white scans, 28x28 and 16x16 enlarged (each)
 
 
-QUICK = Sizes(singles=40, filled=40, lines=40, close_lines=40, sheets=10, scans=40)
+QUICK = Sizes(singles=40, filled=40, lines=40, close_lines=40, sheets=10, column_sheets=10, scans=40)
+COLUMNS = SceneConfig(columns=0.5)
 CLOSE = (0.0, 0.05)  # a close crop's margin, in shares of the number's height: its digits touch the edges
 
 
@@ -103,11 +106,13 @@ def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
                 yield scene.image, scene.texts, True
         return items
 
-    def sheets():
-        rng = np.random.default_rng(100)
-        for _ in range(sizes.sheets):
-            scene = make_scene(rng, digits)
-            yield scene.image, scene.texts, False
+    def sheets(seed, count, config=None):
+        def items():
+            rng = np.random.default_rng(seed)
+            for _ in range(count):
+                scene = make_scene(rng, digits, config or SceneConfig())
+                yield scene.image, scene.texts, False
+        return items
 
     return [(f"single-digit photos (generated, seed 200, {digits.name})", 0.98, sizes.singles,
              singles(200, sizes.singles)),
@@ -118,7 +123,10 @@ def generated_sets(digits: DigitSource, sizes: Sizes) -> list[Set]:
             (f"numbers cropped close to their line, margin 0-5% of their height (generated, seed 402, {digits.name})",
              0.90, sizes.close_lines, lines(402, sizes.close_lines, CLOSE)),
             (f"numbers on whole sheets (generated, seed 100, {sizes.sheets} sheets, {digits.name})", 0.85,
-             sizes.sheets, sheets)]
+             sizes.sheets, sheets(100, sizes.sheets)),
+            (f"numbers on whole sheets in lines and columns, two side by side on half the lines (generated, "
+             f"seed 101, {sizes.column_sheets} sheets, {digits.name})", 0.85, sizes.column_sheets,
+             sheets(101, sizes.column_sheets, COLUMNS))]
 
 
 def _scans(images: np.ndarray, labels: np.ndarray, make: Callable[[np.ndarray], np.ndarray]):

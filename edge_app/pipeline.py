@@ -1983,9 +1983,9 @@ def _slashed_dates(numbers: list[Number], frame: np.ndarray, slope: float, confi
     """`numbers`, those that are dates written with slashes read without their slashes. A "/" is a
     straight stroke the model reads as a sure 1: 24/11/2026 reads 2411112026. A number whose digits
     part as a date's (DATE_PARTS: a day of 1-31 and a month of 1-12, in either order, and a year
-    before or after them: 24/11/2026, 11/24/26, 2026/11/24) at
-    two 1s, each leaning right `date_lean` degrees or more (_lean, in the `frame` where they were
-    read; `slope`, the page's, in degrees, taken off), is read as that date: the 1s are its slashes.
+    before or after them: 24/11/2026, 11/24/26, 2026/11/24) at two 1s, each leaning right
+    `date_lean` degrees or more (_lean, in the `frame` where they were read; `slope`, the page's, in
+    degrees, taken off), is read as that date: the 1s are its slashes.
     MNIST's 1s lean too (half of them 10 degrees or more), so a 1 is told from a slash by where it
     stands in the number, not by its lean alone: random digits part as a date at two 1s 1 time in
     120 (6 digits, d/d/yy) to 1 in 33,000 (10), and those 1s both lean so about a quarter as often."""
@@ -2003,7 +2003,7 @@ def _slashed_dates(numbers: list[Number], frame: np.ndarray, slope: float, confi
 
 def _date_slashes(text: str) -> list[tuple[int, int]]:
     """Where the slashes of the date `text` may be, read as 1s, in DATE_PARTS's order: 1112154 parts
-    as 11/2/54 or as 1/12/54."""
+    as 1/12/54 or as 11/2/54."""
     found = []
     for lengths in DATE_PARTS:
         first, second = lengths[0], lengths[0] + 1 + lengths[1]

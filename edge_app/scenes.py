@@ -57,7 +57,8 @@ class SceneConfig:
     # frame and the wall beyond it along one side (mostly)
     separators: float = 0.0  # share of numbers written as a date or a phone number with dashes, dots or gaps
     # (24-11-2026, 24.11.26, 555-1234, 555 1234): their text, what should be read, is their digits
-    dates: float = 0.0  # share of numbers written as a date with slashes (24/11/2026, 3/7/98): its digits too
+    dates: float = 0.0  # share of numbers written as a date with slashes (24/11/2026, 3/7/98, 2026/11/24): its
+    # text is its digits too
     spacing: tuple[float, float] = (0.15, 0.6)  # digit heights between a number's digits (those not touching)
     columns: float = 0.0  # share of lines written as two numbers of 1-6 digits side by side, in columns ...
     column_gap: tuple[float, float] = (2.5, 5.0)  # ... this many digit heights apart

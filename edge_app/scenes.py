@@ -5,11 +5,12 @@ on them. A scene is a sheet of paper (white, beige, blue or yellow, with some
 texture) holding lines of numbers of 1-12 digits in pen, marker or pencil, some
 digits touching, seen under uneven light with a soft shadow, slight perspective
 and rotation, blur, noise and JPEG compression; optionally on ruled or squared
-paper (SceneConfig.rules), or lying whole on a table (SceneConfig.table); numbers may be written as
-dates and phone numbers with dashes, dots and gaps (SceneConfig.separators), dates with slashes
-(SceneConfig.dates), two to a line in columns (SceneConfig.columns), their digits spaced as widely as
-SceneConfig.spacing says. make_single_digit
-photographs one digit, and fill_frame crops that photo close round it; make_line crops one number
+paper (SceneConfig.rules), or lying whole on a table (SceneConfig.table); numbers may
+be written as dates and phone numbers with dashes, dots and gaps (SceneConfig.separators),
+dates with slashes (SceneConfig.dates), phone numbers with the area code in brackets
+(SceneConfig.brackets), two to a line in columns (SceneConfig.columns), their digits spaced
+as widely as SceneConfig.spacing says. make_single_digit photographs one digit, and
+fill_frame crops that photo close round it; make_line crops one number
 of a scene to its line.
 
     scene = make_scene(np.random.default_rng(0), digits=DigitSource.find())
@@ -34,6 +35,7 @@ PAPERS = {  # BGR
 INKS = {"black": (30, 30, 30), "blue": (140, 60, 20), "red": (40, 40, 170), "pencil": (110, 110, 110)}
 MARKERS = {"black": (45, 40, 40), "blue": (150, 70, 25), "red": (45, 40, 175), "green": (70, 130, 30)}
 SEPARATED = ("dd-dd-dddd", "dd.dd.dd", "dd.dd.dddd", "ddd-dddd", "ddd-ddd-dddd", "ddd dddd", "ddd ddd dddd")  # d: digit
+BRACKETED = ("(ddd) ddd-dddd", "(ddd)ddd-dddd", "(ddd) ddd dddd", "(dd) dddd dddd", "(dddd) dddddd")
 BOARD_CLEAR = 6  # pixels at least between a whiteboard's frame and the writing
 RULE_INKS = {"blue": (200, 150, 90), "grey": (130, 130, 130), "red": (110, 110, 220)}  # printed notebook lines
 
@@ -59,6 +61,8 @@ class SceneConfig:
     # (24-11-2026, 24.11.26, 555-1234, 555 1234): their text, what should be read, is their digits
     dates: float = 0.0  # share of numbers written as a date with slashes (24/11/2026, 3/7/98, 2026/11/24): its
     # text is its digits too
+    brackets: float = 0.0  # share of numbers written as a phone number with its area code in brackets
+    # ((555) 123-4567, (02) 9876 5432): its digits too
     spacing: tuple[float, float] = (0.15, 0.6)  # digit heights between a number's digits (those not touching)
     columns: float = 0.0  # share of lines written as two numbers of 1-6 digits side by side, in columns ...
     column_gap: tuple[float, float] = (2.5, 5.0)  # ... this many digit heights apart
@@ -237,9 +241,10 @@ def shake(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
 def _random_number(rng: np.random.Generator, config: SceneConfig) -> str:
     if config.dates and rng.random() < config.dates:
         return _random_date(rng)
-    if config.separators and rng.random() < config.separators:
-        pattern = SEPARATED[int(rng.integers(len(SEPARATED)))]
-        return "".join(str(rng.integers(0, 10)) if c == "d" else c for c in pattern)
+    for share, patterns in ((config.separators, SEPARATED), (config.brackets, BRACKETED)):
+        if share and rng.random() < share:
+            pattern = patterns[int(rng.integers(len(patterns)))]
+            return "".join(str(rng.integers(0, 10)) if c == "d" else c for c in pattern)
     return _digits(rng, 1, config.max_digits)
 
 
@@ -266,9 +271,10 @@ def _random_date(rng: np.random.Generator) -> str:
 
 def _separator(char: str, height: int, rng: np.random.Generator) -> np.ndarray:
     """A hand-drawn "-" (a short stroke about the digits' middle, sloping a little), "." (a dot on
-    their baseline), "/" (a straight stroke about as tall as the digits, leaning 15-40 degrees right)
-    or " " (no ink, 0.8-2 heights wide: a gap inside the number) as alpha in [0, 1], `height` pixels
-    tall, in a pen of about a ninth of it."""
+    their baseline), "/" (a straight stroke about as tall as the digits, leaning 15-40 degrees right),
+    "(" or ")" (an arc as tall as the digits, bowed a tenth to a quarter of that) or " " (no ink, 0.8-2
+    heights wide: a gap inside the number) as alpha in [0, 1], `height` pixels tall, in a pen of about
+    a ninth of it."""
     pen = max(2, int(round(height / 9 * rng.uniform(0.7, 1.3))))
     if char == "-":
         length = int(height * rng.uniform(0.3, 0.55))
@@ -286,10 +292,17 @@ def _separator(char: str, height: int, rng: np.random.Generator) -> np.ndarray:
         glyph = np.zeros((height, across + 2 * pen), np.float32)
         top = int(rng.uniform(0.0, height - tall + 1))
         cv2.line(glyph, (pen, top + tall - 1), (pen + across, top), 1.0, pen, cv2.LINE_AA)
+    elif char in "()":
+        bow = int(height * rng.uniform(0.1, 0.25))
+        glyph = np.zeros((height, bow + 2 * pen), np.float32)
+        down = np.linspace(-1.0, 1.0, 24)
+        across = bow * (1 - down ** 2) if char == ")" else bow * down ** 2
+        points = np.stack([pen + across, (height - 1) * (down + 1) / 2], axis=1)
+        cv2.polylines(glyph, [np.round(points).astype(np.int32)], False, 1.0, pen, cv2.LINE_AA)
     elif char == " ":
         glyph = np.zeros((height, int(height * rng.uniform(0.8, 2.0))), np.float32)
     else:
-        raise ValueError(f"a number is written with digits, '-', '.', '/' and ' ', not {char!r}")
+        raise ValueError(f"a number is written with digits, '-', '.', '/', '(', ')' and ' ', not {char!r}")
     return glyph
 
 
@@ -310,8 +323,9 @@ def _ink(image: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray
 
 def _write_number(ink_alpha, text, digits, rng, height, top, config,
                   at: tuple[float, str] | None = None) -> tuple[Box, list[tuple[int, Box]]] | None:
-    """Draw `text` into `ink_alpha`: the number's box and each digit's (its separators left out), or
-    None when it does not fit. It starts anywhere it fits, or `at` (x, "start") or ends at (x, "end")."""
+    """Draw `text` into `ink_alpha`: the number's box (its digits', and its brackets' across) and each
+    digit's (its separators left out), or None when it does not fit. It starts anywhere it fits, or
+    `at` (x, "start") or ends at (x, "end")."""
     glyphs = [_ink(digits.digit(int(c), rng), int(height * rng.uniform(0.85, 1.1)), rng) if c.isdigit()
               else _separator(c, height, rng) for c in text]
     gaps = [(rng.uniform(0.1, 0.4) if not (c + after).isdigit()
@@ -337,6 +351,8 @@ def _write_number(ink_alpha, text, digits, rng, height, top, config,
         if char.isdigit():
             x0, y0, x1, y1 = min(x0, xi), min(y0, y), max(x1, xi + w), max(y1, y + h)
             boxes.append((int(char), (xi, y, w, h)))
+        elif char in "()":  # a crop of the number's line holds its brackets too
+            x0, x1 = min(x0, xi), max(x1, xi + w)
         x += w + gap
     return (x0, y0, x1 - x0, y1 - y0), boxes
 

@@ -1033,9 +1033,7 @@ def test_group_numbers_leaves_out_a_dash_or_a_dot_between_digits_and_goes_on_acr
 def test_numbers_written_with_dashes_dots_and_gaps_are_read_as_their_digits(classifier, mnist_path):
     # 40 generated lines, each a date or a phone number (24-11-2026, 24.11.26, 555-1234, 555 1234): a dash
     # read as a sure 2 or 1, a big dot as a 0, and a gap split the number in two.
-    rng = np.random.default_rng(4)
-    digits = DigitSource.find(str(mnist_path))
-    lines = [make_line(rng, digits, SceneConfig(separators=1.0)) for _ in range(40)]
+    lines = _generated_lines(mnist_path, 4, SceneConfig(separators=1.0), 40)
     assert all(len(line.texts[0]) >= 6 for line in lines)
     # The shipped model: 37 of the 40, 31 with separator_height=None, 27 with strip_whole=False.
     read = _read_exactly(classifier, lines)
@@ -1165,9 +1163,7 @@ def test_bracketed_leaves_out_a_phone_numbers_brackets_read_as_1s():
 @needs_model
 def test_phone_numbers_with_the_area_code_in_brackets_are_read_as_their_digits(classifier, mnist_path):
     # 30 generated lines, each (555) 123-4567, (555)123-4567, (02) 9876 5432 or the like: each bracket read as a 1.
-    rng = np.random.default_rng(2)
-    digits = DigitSource.find(str(mnist_path))
-    lines = [make_line(rng, digits, SceneConfig(brackets=1.0)) for _ in range(30)]
+    lines = _generated_lines(mnist_path, 2, SceneConfig(brackets=1.0), 30)
     # The shipped model: 27 of the 30, none with bracket_bow=None, 6 when the brackets must bow 0.15.
     read = _read_exactly(classifier, lines)
     assert read >= 24 and _read_exactly(classifier, lines, PipelineConfig(bracket_bow=None)) <= 2
@@ -1177,9 +1173,7 @@ def test_phone_numbers_with_the_area_code_in_brackets_are_read_as_their_digits(c
 @needs_model
 def test_dates_written_with_slashes_are_read_as_their_digits(classifier, mnist_path):
     # 30 generated lines, each a date (24/11/2026, 3/7/98, 2026/11/24): each slash read as a 1.
-    rng = np.random.default_rng(6)
-    digits = DigitSource.find(str(mnist_path))
-    lines = [make_line(rng, digits, SceneConfig(dates=1.0)) for _ in range(30)]
+    lines = _generated_lines(mnist_path, 6, SceneConfig(dates=1.0), 30)
     # The shipped model: 27 of the 30, none with date_lean=None, 3 when a slash must lean 30 degrees.
     read = _read_exactly(classifier, lines)
     assert read >= 24 and _read_exactly(classifier, lines, PipelineConfig(date_lean=None)) <= 3
@@ -1521,9 +1515,14 @@ def _read_exactly(classifier, scenes, config: PipelineConfig | None = None) -> i
 
 def _touching_lines(mnist_path, seed: int, count: int = 60) -> list:
     """Generated lines whose neighbouring digits all touch."""
+    return _generated_lines(mnist_path, seed, SceneConfig(touching=1.0), count)
+
+
+def _generated_lines(mnist_path, seed: int, config: SceneConfig, count: int) -> list:
+    """`count` generated numbers of `config`, each cropped to its line."""
     rng = np.random.default_rng(seed)
     digits = DigitSource.find(str(mnist_path))
-    return [make_line(rng, digits, SceneConfig(touching=1.0)) for _ in range(count)]
+    return [make_line(rng, digits, config) for _ in range(count)]
 
 
 def _scans_read_exactly(classifier, scans, labels, config: PipelineConfig | None = None) -> int:

@@ -60,7 +60,8 @@ SLIVER_MIN = 1  # ... when there are this many of them at least
 DATE_PARTS = ((2, 2, 4), (1, 2, 4), (2, 1, 4), (1, 1, 4), (4, 2, 2), (4, 1, 2), (4, 2, 1), (4, 1, 1),
               (2, 2, 2), (1, 2, 2), (2, 1, 2), (1, 1, 2))  # a date's parts' digits: day and month (either first)
 # of 1 or 2 and a year of 4 (tried first: "19" or "20" begins it) after them or before them, or a year of 2 last
-BRACKET_REST = 6  # digits after an area code in brackets, at least
+BRACKET_REST = 6  # digits after an area code in brackets, at least ...
+BRACKET_GAP = 4.0  # ... within this many heights of it, on a sheet
 BOW_ROWS = 5  # rows of ink a stroke needs for its bow to be measured
 SPACING_GAPS = 3  # a line's gaps tell how widely its writer spaces digits when there are this many
 THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than the closing's kernel
@@ -2028,20 +2029,40 @@ def _bracketed(numbers: list[Number], frame: np.ndarray, config: PipelineConfig)
     is a separator). A number read as a 1, 2-4 digits, a 1 and BRACKET_REST digits or more, whose
     first 1 bows left `bracket_bow` of its height or more and whose second bows right as much
     (_bow), is read without the two. Of 209 1s read in 300 generated lines, 9.6% bow so either way,
-    so a pair of real 1s where brackets would be bows so about 1 time in 100."""
+    so a pair of real 1s where brackets would be bows so about 1 time in 100. On a sheet the gap
+    after the ")" parts the number: the area code in brackets alone (4-6 digits read) is joined to
+    the number after it on its line, within BRACKET_GAP of its height, when that makes one so."""
     if config.bracket_bow is None:
         return numbers
-    bracketed = []
-    for number in numbers:
-        text = number.text
-        for close in range(3, 6):
-            if (len(text) - close - 1 >= BRACKET_REST and text[0] == "1" and text[close] == "1"
-                    and _bow(frame, number.digits[0].box) <= -config.bracket_bow
-                    and _bow(frame, number.digits[close].box) >= config.bracket_bow):
-                number = _number([d for i, d in enumerate(number.digits) if i not in (0, close)])
-                break
-        bracketed.append(number)
+    bracketed, i = [], 0
+    while i < len(numbers):
+        number, after = numbers[i], numbers[i + 1] if i + 1 < len(numbers) else None
+        joined = len(number.text) <= 6 and after is not None and _follows(number, after)
+        digits = list(number.digits) + (list(after.digits) if joined else [])
+        closes = [len(number.text) - 1] if joined else range(3, 6)
+        close = next((close for close in closes if _brackets_at(digits, close, frame, config)), None)
+        if close is None:
+            bracketed.append(number)
+            i += 1
+        else:
+            bracketed.append(_number([d for j, d in enumerate(digits) if j not in (0, close)]))
+            i += 2 if joined else 1
     return bracketed
+
+
+def _brackets_at(digits: list[Digit], close: int, frame: np.ndarray, config: PipelineConfig) -> bool:
+    """Whether `digits` are a phone number whose area code is in brackets read as 1s at 0 and `close`."""
+    return (3 <= close <= 5 and len(digits) - close - 1 >= BRACKET_REST and digits[0].digit == 1
+            and digits[close].digit == 1 and _bow(frame, digits[0].box) <= -config.bracket_bow
+            and _bow(frame, digits[close].box) >= config.bracket_bow)
+
+
+def _follows(number: Number, after: Number) -> bool:
+    """Whether `after` goes on `number`'s line to its right, within BRACKET_GAP of its height."""
+    x, y, w, h = number.box
+    ax, ay, _, ah = after.box
+    shared = min(y + h, ay + ah) - max(y, ay)
+    return shared >= 0.5 * min(h, ah) and 0 <= ax - (x + w) <= BRACKET_GAP * h
 
 
 def _bow(frame: np.ndarray, box) -> float:

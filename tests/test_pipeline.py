@@ -1132,15 +1132,16 @@ def test_a_sheet_written_with_wide_spacing_reads_its_numbers_whole(classifier, m
 def test_bracketed_leaves_out_a_phone_numbers_brackets_read_as_1s():
     # (555) 123-4567 drawn as strokes on paper, each digit a straight stroke, the brackets arcs bowed
     # `bow` of their height (a ")" first: ")555( ..." when bow is negative).
-    def drawn(bow, text="155511234567", brackets=(0, 4)):
-        frame = np.full((120, 60 * len(text) + 40), 235, np.uint8)
+    def drawn(bow, text="155511234567", brackets=(0, 4), apart=0):  # `apart`: pixels more after the ")"
+        frame = np.full((120, 60 * len(text) + 40 + apart), 235, np.uint8)
         boxes = []
         for i in range(len(text)):
             down = np.linspace(-1.0, 1.0, 30)
-            across = 40 + 60 * i + (bow if i == brackets[1] else -bow if i == brackets[0] else 0) * 60 * (1 - down ** 2)
+            left = 20 + 60 * i + (apart if i > brackets[1] else 0)
+            across = left + 20 + (bow if i == brackets[1] else -bow if i == brackets[0] else 0) * 60 * (1 - down ** 2)
             points = np.stack([across, 60 + 30 * down], axis=1)
             cv2.polylines(frame, [np.round(points).astype(np.int32)], False, 40, 4)
-            boxes.append((20 + 60 * i, 25, 40, 70))
+            boxes.append((left, 25, 40, 70))
         digits = [Digit(int(c), 0.99, box) for c, box in zip(text, boxes, strict=True)]
         return frame, pipeline._number(digits), boxes
 
@@ -1155,6 +1156,16 @@ def test_bracketed_leaves_out_a_phone_numbers_brackets_read_as_1s():
     assert read(0.2, text="15551123456", brackets=(0, 4)) == "555123456"  # six digits after the area code
     assert read(0.2, text="1555112345", brackets=(0, 4)) == "1555112345"  # five: not a phone number
     assert read(0.2, PipelineConfig(bracket_bow=None)) == "155511234567"
+    # On a sheet the gap after the ")" parts the number: the area code in brackets is joined to the
+    # number after it on its line within 4 of its heights (70 px: 280), not further, nor across lines.
+    def parted(apart, down=0):
+        frame, number, _ = drawn(0.2, apart=apart)
+        code, rest = pipeline._number(list(number.digits[:5])), number.digits[5:]
+        rest = pipeline._number([Digit(d.digit, d.confidence, (d.box[0], d.box[1] + down, 40, 70)) for d in rest])
+        return [n.text for n in _bracketed([code, rest], frame, PipelineConfig())]
+    assert parted(100) == ["5551234567"]  # 120 px apart
+    assert parted(300) == ["15551", "1234567"]  # 320 px
+    assert parted(100, down=50) == ["15551", "1234567"]  # on the next line
     frame, _, boxes = drawn(0.2)
     assert _bow(frame, boxes[4]) == pytest.approx(0.2 * 60 / 70, abs=0.04) and abs(_bow(frame, boxes[1])) < 0.02
     assert _bow(frame, boxes[0]) == pytest.approx(-0.2 * 60 / 70, abs=0.04)

@@ -1278,13 +1278,13 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
     lines, slope = _lines_and_slope([Digit(d.digit, d.confidence, in_frame(d.box)) for d in digits], config)
     one_number = config.strip_whole and strip and len(lines) == 1  # a number's line, cropped: gaps inside it too
     numbers = _numbers(lines, replace(config, number_gap=math.inf) if one_number else config)
-    angle = math.degrees(math.atan(slope))
+    angle = math.degrees(math.atan(slope))  # the page's, as its lines slope
     if config.level_angle is not None and abs(angle) >= config.level_angle and not small:
-        turned_cache = None
+        turn, turned_cache = angle, None
         if cache is not None:
-            turned_cache, angle = cache.turned(angle)
-        numbers = _levelled(grey, angle, numbers, classifier, config, in_frame, turned_cache)
-    numbers = _bracketed(_slashed_dates(numbers, whole, math.degrees(math.atan(slope)), config), whole, config)
+            turned_cache, turn = cache.turned(angle)
+        numbers = _levelled(grey, turn, numbers, classifier, config, in_frame, turned_cache)
+    numbers = _bracketed(_slashed_dates(numbers, whole, angle, config), whole, config)
     side = finer_side(numbers, frame.shape, config, max(frame.shape[:2])) if cache is None else None
     if side is not None:
         finer = read_frame(whole, classifier, replace(config, work_side=side, small_digits=None), roi)
@@ -2067,11 +2067,10 @@ def _follows(number: Number, after: Number) -> bool:
 
 def _bow(frame: np.ndarray, box) -> float:
     """How far a stroke in `box` of `frame` bows right at its middle, in shares of the box's height
-    (left: negative): the curvature of a parabola fitted to the middle of its ink, row by row, the
-    ink its crop's darker pixels by Otsu's threshold. A ")" bows a tenth or more; most 1s under 0.05."""
-    x, y, w, h = box
-    crop = to_grey(frame[y:y + h, x:x + w])
-    _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    (left: negative): the curvature of a parabola fitted to the middle of its ink (_stroke_ink), row
+    by row. A ")" bows a tenth or more; most 1s under 0.05."""
+    ink = _stroke_ink(frame, box)
+    h, w = ink.shape
     counts = ink.sum(axis=1)
     rows = np.flatnonzero(counts)
     if len(rows) < BOW_ROWS:
@@ -2084,12 +2083,16 @@ def _bow(frame: np.ndarray, box) -> float:
 
 def _lean(frame: np.ndarray, box) -> float:
     """Degrees a stroke in `box` of `frame` leans right (its top to the right): the slant of its
-    ink's second moments, the ink its crop's darker pixels by Otsu's threshold."""
-    x, y, w, h = box
-    crop = to_grey(frame[y:y + h, x:x + w])
-    _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    moments = cv2.moments(ink, True)
+    ink's (_stroke_ink) second moments."""
+    moments = cv2.moments(_stroke_ink(frame, box), True)
     return math.degrees(math.atan(-moments["mu11"] / moments["mu02"])) if moments["mu02"] > 0 else 0.0
+
+
+def _stroke_ink(frame: np.ndarray, box) -> np.ndarray:
+    """The ink of `box` in `frame` (BGR or grey), 1 on 0: its crop's darker pixels by Otsu's threshold."""
+    x, y, w, h = box
+    _, ink = cv2.threshold(to_grey(frame[y:y + h, x:x + w]), 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return ink
 
 
 def _gap(left: Digit, right: Digit) -> int:

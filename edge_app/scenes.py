@@ -129,8 +129,8 @@ def load_test_digits(mnist: str | None, limit: int | None, log) -> tuple[tuple |
 
 def make_scene(rng: np.random.Generator, digits: DigitSource | None = None,
                config: SceneConfig = SceneConfig(), texts: list[str] | None = None) -> Scene:
-    """One scene. `texts` fixes the numbers written (one per line: digits, and "-", ".", "/" or " ",
-    a gap, between them); otherwise they are random. A scene's numbers are the digits written."""
+    """One scene. `texts` fixes the numbers written (one per line: digits, and "-", ".", "/", "(",
+    ")" or " ", a gap, among them); otherwise they are random. A scene's numbers are the digits written."""
     digits = digits or DigitSource()
     ink_alpha = np.zeros((config.height, config.width), np.float32)
     lines = texts if texts is not None else [_random_number(rng, config)

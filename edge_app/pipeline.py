@@ -119,6 +119,8 @@ class PipelineConfig:
     # area or more (the rest of the digit was taken for paper; None: a sure number is never read again) ...
     # or holding that digit, read the same where it lies (sharing filled_same of the smaller box), beside others
     filled_same: float = 0.5
+    filled_better: float | None = 0.8  # ... or, after nothing (then not as a 1: a soft shadow read shrunk) or
+    # one number, read with this confidence or more and more surely than that number (None: never so) ...
     filled_height: float = 0.5  # ... at least this share of the frame's height ...
     filled_margin: float = 0.01  # ... clear of the frame's edges by this share of its longer side (a
     # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame). It is read again only when ink too
@@ -1360,7 +1362,9 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     only when it is a sure, large digit inside the frame and the first is empty, unsure,
     broken in pieces, one sure number much smaller than it (the rest of the digit taken
     for paper: a 7's bar, a 4's foot), or one holding that digit, read the same at its
-    place, beside others (a shadow's or the paper's dark corner read as a digit).
+    place, beside others (a shadow's or the paper's dark corner read as a digit). A large
+    digit read less surely is taken where the first reading is empty or one number read
+    less surely still (filled_better): blurred grey digits, read first as another digit.
     """
     if config.filled_confidence is None or config.small_kernel is None or (
             len(digits) > config.filled_digits and (len(digits) > config.filled_broken or max(
@@ -1373,16 +1377,21 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
         return digits
     small, scale = shrink(grey, config.min_side - 1)
     again = read_frame(small, classifier, config, cache=None if cache is None else cache())
-    if len(again) != 1 or len(again[0].digits) != 1 or again[0].confidence < config.filled_confidence:
+    if len(again) != 1 or len(again[0].digits) != 1:
         return digits
     found = again[0].digits[0]
+    first = numbers[0].confidence if numbers else 0.0
+    better = config.filled_better is not None and len(numbers) <= 1 and (numbers or found.digit != 1) and (
+        again[0].confidence >= config.filled_better and again[0].confidence > first)
+    if again[0].confidence < config.filled_confidence and not better:
+        return digits
     x, y, w, h = _scale_box(found.box, 1 / scale, (0, 0))
     margin = config.filled_margin * max(grey.shape)
     if h < config.filled_height * grey.shape[0] or min(x, y, grey.shape[1] - x - w, grey.shape[0] - y - h) <= margin:
         return digits
     same = len(digits) > 1 and any(
         d.digit == found.digit and _overlap(d.box, (x, y, w, h)) >= config.filled_same for d in digits)
-    if sure and w * h < config.filled_larger * numbers[0].box[2] * numbers[0].box[3] and not same:
+    if sure and w * h < config.filled_larger * numbers[0].box[2] * numbers[0].box[3] and not (same or better):
         return digits
     return [Digit(found.digit, found.confidence, (x, y, w, h))]
 

@@ -22,6 +22,10 @@ SCENE_ARGS ?= --arch edge --init-from runs/edge-reject2/model.keras --not-digit 
 TURN_ARGS ?= --arch edge --init-from runs/edge-scenes/model.keras --not-digit 0.1 --crossed-sevens 0.25 \
 	--flagged-ones 0.15 --scene-crops runs/scene-crops.npz --scene-share 0.5 --max-rotation 20 --epochs 3 \
 	--lr 2e-4 --seed 4 --out runs/edge-turned
+# Then with 15% of the 4s, 7s and 9s given a long tail below the line, as many write them.
+TAIL_ARGS ?= --arch edge --init-from runs/edge-turned/model.keras --not-digit 0.1 --crossed-sevens 0.25 \
+	--flagged-ones 0.15 --long-tails 0.15 --scene-crops runs/scene-crops.npz --scene-share 0.5 --max-rotation 20 \
+	--epochs 3 --lr 2e-4 --seed 5 --out runs/edge-tails
 
 .PHONY: demo test models lint clean
 
@@ -51,7 +55,8 @@ models: $(VENV)/.all
 	$(BIN)/python -m train.scenecrops $(CROPS_ARGS)
 	$(BIN)/python -m train $(SCENE_ARGS)
 	$(BIN)/python -m train $(TURN_ARGS)
-	$(BIN)/python -m convert runs/edge-turned/model.keras --run runs/edge-turned --out models/ --no-per-channel
+	$(BIN)/python -m train $(TAIL_ARGS)
+	$(BIN)/python -m convert runs/edge-tails/model.keras --run runs/edge-tails --out models/ --no-per-channel
 
 lint: $(VENV)/.all
 	$(BIN)/ruff check .

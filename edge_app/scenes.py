@@ -36,6 +36,7 @@ INKS = {"black": (30, 30, 30), "blue": (140, 60, 20), "red": (40, 40, 170), "pen
 MARKERS = {"black": (45, 40, 40), "blue": (150, 70, 25), "red": (45, 40, 175), "green": (70, 130, 30)}
 SEPARATED = ("dd-dd-dddd", "dd.dd.dd", "dd.dd.dddd", "ddd-dddd", "ddd-ddd-dddd", "ddd dddd", "ddd ddd dddd")  # d: digit
 BRACKETED = ("(ddd) ddd-dddd", "(ddd)ddd-dddd", "(ddd) ddd dddd", "(dd) dddd dddd", "(dddd) dddddd")
+DESCENDING = "479"  # digits many write with a tail hanging below the others: 30-60% of its height more
 BOARD_CLEAR = 6  # pixels at least between a whiteboard's frame and the writing
 RULE_INKS = {"blue": (200, 150, 90), "grey": (130, 130, 130), "red": (110, 110, 220)}  # printed notebook lines
 
@@ -66,6 +67,7 @@ class SceneConfig:
     spacing: tuple[float, float] = (0.15, 0.6)  # digit heights between a number's digits (those not touching)
     columns: float = 0.0  # share of lines written as two numbers of 1-6 digits side by side, in columns ...
     column_gap: tuple[float, float] = (2.5, 5.0)  # ... this many digit heights apart
+    descenders: float = 0.0  # share of 4s, 7s and 9s written with a long tail below the line (DESCENDING)
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -321,6 +323,18 @@ def _ink(image: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray
     return np.clip(alpha * 1.3, 0.0, 1.0)  # MNIST's soft rim becomes a solid stroke
 
 
+def long_tail(glyph: np.ndarray, rng: np.random.Generator, start: tuple[float, float] = (2 / 3, 2 / 3),
+              extra: tuple[float, float] = (0.3, 0.6)) -> tuple[np.ndarray, int]:
+    """A digit's glyph (its ink's box) with a long tail: its rows below `start` of its height stretched to
+    add `extra` of its height below the line; and the rows added. The generator's descenders, and the
+    training's (train.augment.long_tails, over wider ranges)."""
+    height, width = glyph.shape
+    first = int(round(height * rng.uniform(*start)))
+    tail = int(round(height * rng.uniform(*extra)))
+    stretched = cv2.resize(glyph[first:], (width, height - first + tail), interpolation=cv2.INTER_LINEAR)
+    return np.vstack([glyph[:first], stretched]), tail
+
+
 def _write_number(ink_alpha, text, digits, rng, height, top, config,
                   at: tuple[float, str] | None = None) -> tuple[Box, list[tuple[int, Box]]] | None:
     """Draw `text` into `ink_alpha`: the number's box (its digits', and its brackets' across) and each
@@ -328,6 +342,10 @@ def _write_number(ink_alpha, text, digits, rng, height, top, config,
     `at` (x, "start") or ends at (x, "end")."""
     glyphs = [_ink(digits.digit(int(c), rng), int(height * rng.uniform(0.85, 1.1)), rng) if c.isdigit()
               else _separator(c, height, rng) for c in text]
+    tails = [0] * len(text)  # pixels a digit's tail adds below the line
+    for i, c in enumerate(text):
+        if c in DESCENDING and config.descenders and rng.random() < config.descenders:
+            glyphs[i], tails[i] = long_tail(glyphs[i], rng)
     gaps = [(rng.uniform(0.1, 0.4) if not (c + after).isdigit()
              else -rng.uniform(0.02, 0.12) if rng.random() < config.touching else rng.uniform(*config.spacing))
             * height for c, after in itertools.pairwise(text)] + [0]
@@ -342,9 +360,9 @@ def _write_number(ink_alpha, text, digits, rng, height, top, config,
             return None
     x0, y0, x1, y1 = config.width, config.height, 0, 0
     boxes = []
-    for char, glyph, gap in zip(text, glyphs, gaps, strict=True):
+    for char, glyph, gap, tail in zip(text, glyphs, gaps, tails, strict=True):
         h, w = glyph.shape
-        y = int(top + rng.uniform(-0.06, 0.06) * height + (height - h) / 2) if char.isdigit() else top
+        y = int(top + rng.uniform(-0.06, 0.06) * height + (height - h + tail) / 2) if char.isdigit() else top
         xi = int(x)
         region = ink_alpha[y:y + h, xi:xi + w]
         region[...] = np.maximum(region, glyph[:region.shape[0], :region.shape[1]])

@@ -92,3 +92,30 @@ def test_flag_ones_gives_plain_ones_a_long_sloping_flag(digits):
     tip_rows = rows[cols == cols.min()]
     assert stem - cols.min() >= 2  # a flag reaching left of the stem ...
     assert top + 2 <= tip_rows.mean() <= top + 10  # ... and down from its top, not across it as a 7's bar
+
+
+def test_long_tails_stretch_the_lower_part_of_4s_7s_and_9s(digits):
+    from train.augment import long_tails
+    images = np.stack([digits[1], digits[1], digits[0]])
+    labels = np.array([7, 1, 9])
+    tailed = long_tails(images, labels, np.random.default_rng(0), share=1.0)
+    np.testing.assert_array_equal(tailed[1], images[1])  # a 1 is left as drawn
+    np.testing.assert_array_equal(long_tails(images, labels, np.random.default_rng(0), share=0.0), images)
+    for before, after in ((images[0], tailed[0]), (images[2], tailed[2])):
+        def box(image):
+            rows, cols = np.nonzero(image > 128)
+            return rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+        assert box(after)[0] == 20  # fitted to MNIST's box again, by its height
+        assert box(after)[1] < box(before)[1]  # taller for its width: narrower in the box
+    rows = np.flatnonzero((tailed[2] > 128).any(axis=1))
+    spans = [np.ptp(np.flatnonzero(tailed[2, row] > 128)) for row in rows]
+    # The ring's lower part drawn out below it: its widest row, its middle before, now in its upper half
+    assert rows[int(np.argmax(spans))] < (rows[0] + rows[-1]) / 2 - 1
+
+
+def test_long_tail_stretches_a_glyphs_rows_below_a_share_of_its_height():
+    from edge_app.scenes import long_tail
+    glyph = np.random.default_rng(1).random((30, 12)).astype(np.float32)
+    tailed, added = long_tail(glyph, np.random.default_rng(0), (0.6, 0.6), (0.5, 0.5))
+    assert added == 15 and tailed.shape == (45, 12)
+    np.testing.assert_array_equal(tailed[:18], glyph[:18])  # above 60% of its height as it was

@@ -157,17 +157,21 @@ def test_max_rotation_reaches_the_augmentation_and_the_record(tmp_path, mnist_pa
     assert run["config"]["max_rotation"] == 25.0
 
 
-def test_flagged_ones_change_only_the_ones_of_a_batch(tmp_path, mnist_path):
+@pytest.mark.parametrize("option, digits, left", [
+    ("flagged_ones", [1], 2),  # all but a one with a base, say
+    ("long_tails", [4, 7, 9], 0),
+])
+def test_digit_augmentations_change_only_their_digits_of_a_batch(tmp_path, mnist_path, option, digits, left):
     (x_train, y_train), _, _ = training.load_data(tiny(tmp_path, mnist_path))
     plain, _ = training._batches(x_train, y_train, tiny(tmp_path, mnist_path, batch_size=64))[0]
-    flagged, labels = training._batches(x_train, y_train, tiny(tmp_path, mnist_path, batch_size=64,
-                                                               flagged_ones=1.0))[0]
-    changed = np.flatnonzero((plain != flagged).any(axis=(1, 2, 3)))
-    ones = np.flatnonzero(labels == 1)
-    assert len(changed) >= len(ones) - 2 and set(changed) <= set(ones)  # all but a one with a base, say
-    assert TrainConfig().flagged_ones == 0.0
-    run = train(tiny(tmp_path, mnist_path, flagged_ones=0.5))
-    assert run["config"]["flagged_ones"] == 0.5
+    drawn, labels = training._batches(x_train, y_train, tiny(tmp_path, mnist_path, batch_size=64,
+                                                             **{option: 1.0}))[0]
+    changed = np.flatnonzero((plain != drawn).any(axis=(1, 2, 3)))
+    chosen = np.flatnonzero(np.isin(labels, digits))
+    assert len(changed) >= len(chosen) - left and set(changed) <= set(chosen)
+    assert getattr(TrainConfig(), option) == 0.0
+    run = train(tiny(tmp_path, mnist_path, **{option: 0.5}))
+    assert run["config"][option] == 0.5
 
 
 def test_resume_with_nothing_to_resume(tmp_path, mnist_path):
@@ -229,6 +233,7 @@ def test_a_bad_scene_crops_file_is_refused_before_tensorflow_loads(tmp_path, mni
     (["--not-digit", "1.5"], "not-digit share must be in [0, 1)"),
     (["--max-rotation", "-5"], "max rotation must be in [0, 90] degrees"),
     (["--flagged-ones", "2"], "flagged-ones share must be in [0, 1]"),
+    (["--long-tails", "-0.5"], "long-tails share must be in [0, 1]"),
     (["--init-from", "absent.keras"], "no model to start from at absent.keras"),
     (["--scene-crops", "absent.npz"], "give --not-digit too"),
     (["--scene-crops", "absent.npz", "--not-digit", "0.1"], "no scene crops at absent.npz"),

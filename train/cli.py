@@ -42,6 +42,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="share of sevens drawn with the European bar across the stem")
     parser.add_argument("--flagged-ones", type=float, default=defaults.flagged_ones, metavar="SHARE",
                         help="share of plain ones drawn with the continental flag, long and sloping")
+    parser.add_argument("--long-tails", type=float, default=defaults.long_tails, metavar="SHARE",
+                        help="share of 4s, 7s and 9s drawn with a long tail below the line")
     parser.add_argument("--scene-crops", default=None, metavar="FILE",
                         help="crops the app's pipeline cut from generated scenes (python -m train.scenecrops), "
                              "digits and not-digits, mixed into each batch; needs --not-digit")
@@ -67,8 +69,8 @@ def main(argv=None) -> int:
         learning_rate=args.lr, lr_schedule=args.lr_schedule, batch_size=args.batch_size, epochs=args.epochs,
         seed=args.seed, limit=args.limit, eval_limit=args.eval_limit, augment=args.augment, mnist=args.mnist,
         max_rotation=args.max_rotation, not_digit=args.not_digit, init_from=args.init_from,
-        crossed_sevens=args.crossed_sevens, flagged_ones=args.flagged_ones, scene_crops=args.scene_crops,
-        scene_share=args.scene_share, verbose=verbose)
+        crossed_sevens=args.crossed_sevens, flagged_ones=args.flagged_ones, long_tails=args.long_tails,
+        scene_crops=args.scene_crops, scene_share=args.scene_share, verbose=verbose)
     try:
         if args.compare_optimizers:
             from train.compare import compare_optimizers

@@ -20,7 +20,7 @@ import numpy as np
 from edge_app.fileio import atomic_path, atomic_write_json
 from edge_app.mnist import checksum, load_mnist
 from edge_app.preprocess import to_model_input
-from train.augment import AugmentConfig, augment_batch, cross_sevens, flag_ones
+from train.augment import AugmentConfig, augment_batch, cross_sevens, flag_ones, long_tails
 from train.negatives import NOT_DIGIT, not_one_digit
 
 ARCHITECTURES = ("mlp", "cnn3", "edge")  # built by train.models, named here so checks need no Keras
@@ -63,6 +63,7 @@ class TrainConfig:
     init_from: str | None = None  # a trained .keras model of the same architecture to start from
     crossed_sevens: float = 0.0  # share of sevens drawn with the European bar across the stem
     flagged_ones: float = 0.0  # share of plain ones drawn with the continental flag, long and sloping
+    long_tails: float = 0.0  # share of 4s, 7s and 9s drawn with a long tail below the line
     scene_crops: str | None = None  # .npz of the pipeline's crops of generated scenes (train.scenecrops)
     scene_share: float = 0.5  # ... replacing this share of each batch
     mnist: str | None = None  # path to MNIST; None: MNIST_PATH, Keras's cache, download
@@ -90,6 +91,8 @@ def check_config(config: TrainConfig) -> None:
         raise TrainError(f"crossed-sevens share must be in [0, 1], got {config.crossed_sevens}")
     if not 0.0 <= config.flagged_ones <= 1.0:
         raise TrainError(f"flagged-ones share must be in [0, 1], got {config.flagged_ones}")
+    if not 0.0 <= config.long_tails <= 1.0:
+        raise TrainError(f"long-tails share must be in [0, 1], got {config.long_tails}")
     if not 0.0 <= config.not_digit < 1.0:
         raise TrainError(f"not-digit share must be in [0, 1), got {config.not_digit}")
     if not 0.0 <= config.scene_share < 1.0:
@@ -252,6 +255,8 @@ def _batches(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig, scen
                 images = cross_sevens(images, labels, rng, config.crossed_sevens)
             if config.flagged_ones:
                 images = flag_ones(images, labels, rng, config.flagged_ones)
+            if config.long_tails:
+                images = long_tails(images, labels, rng, config.long_tails)
             if config.resolved_augment():
                 images = augment_batch(images, rng, AugmentConfig(max_rotation=config.max_rotation))
             if config.not_digit:

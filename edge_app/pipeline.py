@@ -2046,7 +2046,7 @@ def _bracketed(numbers: list[Number], frame: np.ndarray, config: PipelineConfig)
     bracketed, i = [], 0
     while i < len(numbers):
         number, after = numbers[i], numbers[i + 1] if i + 1 < len(numbers) else None
-        joined = len(number.text) <= 6 and after is not None and _follows(number, after)
+        joined = len(number.text) <= 6 and after is not None and _follows(number, after, config)
         digits = list(number.digits) + (list(after.digits) if joined else [])
         closes = [len(number.text) - 1] if joined else range(3, 6)
         close = next((close for close in closes if _brackets_at(digits, close, frame, config)), None)
@@ -2066,12 +2066,13 @@ def _brackets_at(digits: list[Digit], close: int, frame: np.ndarray, config: Pip
             and _bow(frame, digits[close].box) >= config.bracket_bow)
 
 
-def _follows(number: Number, after: Number) -> bool:
-    """Whether `after` goes on `number`'s line to its right, within BRACKET_GAP of its height."""
+def _follows(number: Number, after: Number, config: PipelineConfig) -> bool:
+    """Whether `after` goes on `number`'s line (sharing `line_overlap` of the smaller height) to its
+    right, within BRACKET_GAP of its height."""
     x, y, w, h = number.box
     ax, ay, _, ah = after.box
     shared = min(y + h, ay + ah) - max(y, ay)
-    return shared >= 0.5 * min(h, ah) and 0 <= ax - (x + w) <= BRACKET_GAP * h
+    return shared >= config.line_overlap * min(h, ah) and 0 <= ax - (x + w) <= BRACKET_GAP * h
 
 
 def _bow(frame: np.ndarray, box) -> float:

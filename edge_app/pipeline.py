@@ -126,9 +126,9 @@ class PipelineConfig:
     # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame). It is read again only when ink too
     # wide for the closing's kernel and not for the small kernel, this share darker than the paper the
     # small kernel sees ...
-    thick_darker: float = 0.2
+    thick_darker: float = 0.12  # (at 0.2 and 0.08, a grey 4 on yellow paper covered 7.3%: read as a 1)
     thick_share: float = 0.02  # ... covers this share of the frame, seen at THICK_SIDE pixels (after one
-    thick_sure_share: float = 0.08  # sure number, this share: most single-digit photos read as one)
+    thick_sure_share: float = 0.04  # sure number, this share: most single-digit photos read as one)
     # A larger frame about as wide as tall whose paper is as even as a scan's (_flat_paper: this share of its
     # pixels at one grey level; None: never) is read with the small kernel too: with no light to follow, the
     # camera's kernel only loses strokes a tenth of the frame wide, as a scan's digit filling it has.
@@ -250,7 +250,8 @@ class PipelineConfig:
     max_digit_aspect: float = 1.3  # a digit is rarely wider than tall ...
     wide_penalty: float = 2.0  # ... so each height of width beyond that costs this much log-confidence
     crop_margin: float = 0.15  # share of the box added on each side of a crop
-    recheck: float | None = 0.9  # crops read with less confidence are read again, strokes thicker and thinner
+    recheck: float | None = 0.9  # blobs read with less confidence are read again, strokes thicker and thinner
+    # (not the pieces of cut ones: as many reads again for the same readings, in the battery of test scenes)
     # A number of text_digits or more with more than text_unsure of its digits read under text_sure confidence
     # is a word's letters, not a number (None: keep it)
     text_unsure: float | None = 0.5
@@ -1360,18 +1361,22 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     nothing or as another digit. Shrunk under min_side, the frame is read with the small
     kernel, as a scan is, which follows its shadows less closely: that reading is taken
     only when it is a sure, large digit inside the frame and the first is empty, unsure,
-    broken in pieces, one sure number much smaller than it (the rest of the digit taken
-    for paper: a 7's bar, a 4's foot), or one holding that digit, read the same at its
-    place, beside others (a shadow's or the paper's dark corner read as a digit). A large
-    digit read less surely is taken where the first reading is empty or one number read
-    less surely still (filled_better): blurred grey digits, read first as another digit.
+    broken in pieces (a sure number leaving out a piece read inside it too), one sure
+    number much smaller than it (the rest of the digit taken for paper: a 7's bar, a 4's
+    foot), or one holding that digit, read the same at its place, beside others (a shadow's
+    or the paper's dark corner read as a digit). A large digit read less surely is taken
+    where the first reading is empty or one number read less surely still (filled_better):
+    blurred grey digits, read first as another digit.
     """
     if config.filled_confidence is None or config.small_kernel is None or (
             len(digits) > config.filled_digits and (len(digits) > config.filled_broken or max(
                 d.confidence for d in digits) >= config.filled_unsure)):
         return digits  # a page's digits are grouped once, by read_frame, not here as well
     numbers = group_numbers(digits, config)
-    sure = len(numbers) == 1 and numbers[0].confidence >= config.filled_unsure
+    # One sure number, of every digit read: a digit left out of its number lies inside another's box, as
+    # the pieces of one broken digit do (an 8's upper loop, lost apart from its end, read as a 1 in a 3).
+    sure = len(numbers) == 1 and numbers[0].confidence >= config.filled_unsure and len(
+        numbers[0].digits) == len(digits)
     if (sure and config.filled_larger is None) or not _thick_ink(
             grey, config, config.thick_sure_share if sure else config.thick_share):
         return digits
@@ -1859,9 +1864,9 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
               config: PipelineConfig) -> list[list[Digit]]:
     """The digits read in each blob.
 
-    Two batched classifier calls: every blob whole, then the segments of the wide
-    blobs not read confidently whole (`sure_whole`); each followed by a call for the
-    unsure crops' thicker and thinner strokes (_predict). A wide blob may be several
+    Batched classifier calls: every blob whole, followed by a call for the unsure
+    ones' thicker and thinner strokes (_predict, `recheck`), then the segments of the
+    wide blobs not read confidently whole (`sure_whole`). A wide blob may be several
     touching digits: it is cut at its columns of least ink and at even shares, every
     run of pieces that could be one digit is read, and the left-to-right path of
     runs that reads best is kept (_best_path); the whole blob is one of the runs.
@@ -1873,7 +1878,7 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
     if not blobs:
         return []
     probabilities = _predict(classifier, np.stack([crop_blob(flat, labels, blob, blob.box, config) for blob in blobs]),
-                             config)
+                             config.recheck)
     plans = []  # per blob: its cut columns and segments as (first cut, last cut, row in probabilities, box)
     crops = []
     for index, blob in enumerate(blobs):
@@ -1889,7 +1894,7 @@ def _classify(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob], classifie
             crops.append(crop_blob(flat, labels, blob, box, config, mask))
         plans.append((len(cuts), segments, narrow))
     if crops:
-        probabilities = np.concatenate([probabilities, _predict(classifier, np.stack(crops), config)])
+        probabilities = np.concatenate([probabilities, _predict(classifier, np.stack(crops), None)])
     readings = []
     for count, segments, narrow in plans:
         digits = []
@@ -1913,14 +1918,14 @@ def _not_one_digit(probabilities: np.ndarray, level: float | None) -> bool:
     return level is not None and len(probabilities) > NUM_CLASSES and probabilities[NOT_DIGIT] >= level
 
 
-def _predict(classifier, crops: np.ndarray, config: PipelineConfig) -> np.ndarray:
+def _predict(classifier, crops: np.ndarray, recheck: float | None) -> np.ndarray:
     """The classifier's probabilities for uint8 crops (N, 28, 28). A crop read with less than `recheck`
     confidence is read again with its strokes a pixel thicker and a pixel thinner, and the three readings
     are averaged: a stroke the preprocessing left a little off MNIST's width is read at both."""
     probabilities = classifier.predict(crops)
-    if config.recheck is None:
+    if recheck is None:
         return probabilities
-    unsure = np.flatnonzero(probabilities[:, :NUM_CLASSES].max(axis=1) < config.recheck)
+    unsure = np.flatnonzero(probabilities[:, :NUM_CLASSES].max(axis=1) < recheck)
     if unsure.size == 0:
         return probabilities
     kernel = np.ones((2, 2), np.uint8)

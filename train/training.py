@@ -87,12 +87,10 @@ def check_config(config: TrainConfig) -> None:
                          f"choose from {', '.join(LR_SCHEDULES)}")
     if not 0.0 <= config.max_rotation <= 90.0:
         raise TrainError(f"max rotation must be in [0, 90] degrees, got {config.max_rotation}")
-    if not 0.0 <= config.crossed_sevens <= 1.0:
-        raise TrainError(f"crossed-sevens share must be in [0, 1], got {config.crossed_sevens}")
-    if not 0.0 <= config.flagged_ones <= 1.0:
-        raise TrainError(f"flagged-ones share must be in [0, 1], got {config.flagged_ones}")
-    if not 0.0 <= config.long_tails <= 1.0:
-        raise TrainError(f"long-tails share must be in [0, 1], got {config.long_tails}")
+    for name, share in (("crossed-sevens", config.crossed_sevens), ("flagged-ones", config.flagged_ones),
+                        ("long-tails", config.long_tails)):  # the digits drawn otherwise than MNIST's writers do
+        if not 0.0 <= share <= 1.0:
+            raise TrainError(f"{name} share must be in [0, 1], got {share}")
     if not 0.0 <= config.not_digit < 1.0:
         raise TrainError(f"not-digit share must be in [0, 1), got {config.not_digit}")
     if not 0.0 <= config.scene_share < 1.0:

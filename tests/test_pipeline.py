@@ -2602,6 +2602,39 @@ def test_a_long_chain_of_touching_digits_may_be_cut_at_every_neck():
     assert not cut_at_every_bridge(PipelineConfig(max_cuts=4))  # four minima and the even shares miss some
 
 
+def test_runs_of_pieces_up_to_max_segment_aspect_heights_wide_may_be_one_digit():
+    """A blob's runs of pieces between cuts are read as one digit up to max_segment_aspect of its heights
+    wide, wider than max_digit_aspect: a digit that wide is penalised, not left unread."""
+    mask = np.zeros((60, 330), np.uint8)
+    for k in range(7):
+        cv2.circle(mask, (25 + 46 * k, 30), 20, 1, 4)
+        if k:
+            cv2.line(mask, (25 + 46 * k - 26, 30), (25 + 46 * k - 20, 30), 1, 2)
+    _, labels = cv2.connectedComponents(mask)
+    blob = Blob((0, 0, 330, 60), (1,))
+
+    def widest(config):
+        cuts = pipeline._cut_columns(labels, blob, config)
+        return max(box[2] for _, _, box, _ in pipeline._segments(labels, blob, cuts, config))
+    config = PipelineConfig()
+    assert config.max_digit_aspect * 60 < widest(config) <= config.max_segment_aspect * 60
+    assert widest(PipelineConfig(max_segment_aspect=config.max_digit_aspect)) <= config.max_digit_aspect * 60
+
+
+@needs_model
+def test_a_2_with_a_long_foot_touching_a_5_is_cut_from_it(classifier, mnist_path):
+    """A tailed line (every 4, 7 and 9 with a long tail) where a 5 touches a 2 whose foot reaches 1.45 of
+    its height: with runs of pieces only max_digit_aspect of the blob's height wide, the 2 could not be
+    one, and "52" read whole as a "2"."""
+    rng = np.random.default_rng(2)
+    digits = DigitSource.find(str(mnist_path))
+    line = [make_line(rng, digits, SceneConfig(descenders=1.0)) for _ in range(149)][148]
+    assert line.texts == ["525752"]
+    assert [n.text for n in read_frame(line.image, classifier)] == ["525752"]
+    narrow = PipelineConfig(max_segment_aspect=PipelineConfig().max_digit_aspect)
+    assert [n.text for n in read_frame(line.image, classifier, narrow)] == ["52572"]
+
+
 @needs_model
 def test_lines_of_touching_digits_read_better_cut_at_every_column_of_least_ink(classifier, mnist_path):
     lines = _touching_lines(mnist_path, 14)

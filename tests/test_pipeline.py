@@ -2582,9 +2582,8 @@ def test_touching_digits_read_better_cut_along_bent_paths(classifier, mnist_path
     assert right >= _read_exactly(classifier, lines, PipelineConfig(cut_reach=None)) + 3  # 38
 
 
-def test_a_long_chain_of_touching_digits_may_be_cut_at_every_neck():
-    """Seven rings joined in a row by thin bridges: each bridge is a column of least ink, a cut
-    to try, however many there are."""
+def _ring_chain() -> tuple[np.ndarray, Blob]:
+    """Labels and blob of seven rings 60 px tall joined in a row by thin bridges, as one blob."""
     mask = np.zeros((60, 330), np.uint8)
     for k in range(7):
         cv2.circle(mask, (25 + 46 * k, 30), 20, 1, 4)
@@ -2592,7 +2591,13 @@ def test_a_long_chain_of_touching_digits_may_be_cut_at_every_neck():
             cv2.line(mask, (25 + 46 * k - 26, 30), (25 + 46 * k - 20, 30), 1, 2)
     count, labels = cv2.connectedComponents(mask)
     assert count == 2  # one blob
-    blob = Blob((0, 0, 330, 60), (1,))
+    return labels, Blob((0, 0, 330, 60), (1,))
+
+
+def test_a_long_chain_of_touching_digits_may_be_cut_at_every_neck():
+    """Seven rings joined in a row by thin bridges: each bridge is a column of least ink, a cut
+    to try, however many there are."""
+    labels, blob = _ring_chain()
     bridges = [25 + 46 * k - 23 for k in range(1, 7)]
 
     def cut_at_every_bridge(config):
@@ -2605,13 +2610,7 @@ def test_a_long_chain_of_touching_digits_may_be_cut_at_every_neck():
 def test_runs_of_pieces_up_to_max_segment_aspect_heights_wide_may_be_one_digit():
     """A blob's runs of pieces between cuts are read as one digit up to max_segment_aspect of its heights
     wide, wider than max_digit_aspect: a digit that wide is penalised, not left unread."""
-    mask = np.zeros((60, 330), np.uint8)
-    for k in range(7):
-        cv2.circle(mask, (25 + 46 * k, 30), 20, 1, 4)
-        if k:
-            cv2.line(mask, (25 + 46 * k - 26, 30), (25 + 46 * k - 20, 30), 1, 2)
-    _, labels = cv2.connectedComponents(mask)
-    blob = Blob((0, 0, 330, 60), (1,))
+    labels, blob = _ring_chain()
 
     def widest(config):
         cuts = pipeline._cut_columns(labels, blob, config)

@@ -52,6 +52,8 @@ UNDERLINE_STUB = 0.2  # ... a piece with less ink than this share of the line's 
 UNDERLINE_REST = 0.5  # ... the digits it touches span this share of the piece's height at least ...
 UNDERLINE_COVER = 0.85  # ... it spans this share of the piece's width ...
 UNDERLINE_OFF = 0.3  # ... and it lies this share of the digits' height below their middle
+LINE_SPAN = 0.6  # share of a cut piece's width (height): a straight segment this long may be a line through it
+LINE_FREED = 0.25  # a line is taken out of a cut piece when what it leaves cut is at most this share of what it frees
 SIDE_RIM = 0.03  # share of a frame's shorter side: the rim the added paper leaves inside a darker frame's sides
 SIDE_REST = 1.0  # a band along a side holds more of its blob's ink than this many times what lies beyond it
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
@@ -170,6 +172,10 @@ class PipelineConfig:
     # underline_length times as long as they are tall, has the line taken out (None: never; without_underlines)
     underline_span: float | None = 0.6
     underline_length: float = 2.5
+    # A thin straight line through pieces the frame's border cuts (a rule or a grid's line the rule finder missed,
+    # which takes the digits it touches to the border) is taken out where its runs across are thinner than this
+    # share of the piece's stroke width (None: never; free_from_lines)
+    line_thin: float | None = 0.5
     min_digit_height: int = 10  # pixels: shorter blobs are not digits
     max_digit_share: float = 0.98  # blobs taller or wider than this share of the frame are not digits
     max_line_aspect: float = 4.0  # blobs wider than this many heights are lines or underlines
@@ -1580,7 +1586,8 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     for piece in pieces:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)
     ruled = None if flat is divided else flat > divided
-    inside, areas, marks = without_underlines(labels, inside, areas, config)
+    freed, cut, areas = free_from_lines(sharp, labels, cut, areas, grey.shape, config)
+    inside, areas, marks = without_underlines(labels, inside + freed, areas, config)
     stepped = drop_step_lines(sharp, labels, inside, areas, config)
     stepped, areas, rings = without_rings(labels, stepped, areas, config)
     framed = drop_frames(labels, stepped, config)
@@ -1635,18 +1642,98 @@ def without_underlines(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray
                 or columns[-1] - columns[0] < UNDERLINE_COVER * w):
             kept.append(piece)
             continue
-        first = sum(len(a) for a in grown)  # the next label free
-        parts, part_areas = _relabel(labels, piece, rest, first, config)
-        label = first + len(part_areas)  # the line's, after its parts'
-        labels[y:y + h, x:x + w][line] = label
+        parts, label = _split_off(labels, piece, rest, line, grown, config)
         rows, columns = np.nonzero(line)
         top, left = int(rows.min()), int(columns.min())
         lines.append(Blob((x + left, y + top, int(columns.max()) - left + 1, int(rows.max()) - top + 1), (label,)))
         kept += parts
-        grown.append(np.append(part_areas, np.count_nonzero(line)).astype(areas.dtype))
     for line in alone:
         (lines if _under_digits(line.box, kept, config) else kept).append(line)
     return kept, (np.concatenate(grown) if len(grown) > 1 else areas), lines
+
+
+def _split_off(labels: np.ndarray, piece: Blob, rest: np.ndarray, line: np.ndarray, grown: list[np.ndarray],
+               config: PipelineConfig) -> tuple[list[Blob], int]:
+    """`piece` parted into the components of `rest` and its `line` (masks in its box), labelled anew in `labels`
+    (in place) after the labels whose areas `grown` holds, to which their areas are added: the parts' Blobs
+    (_relabel) and the line's label."""
+    first = sum(len(a) for a in grown)  # the next label free
+    parts, part_areas = _relabel(labels, piece, rest, first, config)
+    label = first + len(part_areas)  # the line's, after its parts'
+    x, y, w, h = piece.box
+    labels[y:y + h, x:x + w][line] = label
+    grown.append(np.append(part_areas, np.count_nonzero(line)).astype(grown[0].dtype))
+    return parts, label
+
+
+def free_from_lines(paper: np.ndarray, labels: np.ndarray, cut: list[Blob], areas: np.ndarray, shape,
+                    config: PipelineConfig = PipelineConfig()) -> tuple[list[Blob], list[Blob], np.ndarray]:
+    """The pieces the border of a frame of `shape` cuts, with thin straight lines through them taken out
+    (_thin_line): the parts so freed of the border, the pieces and parts still cut, and the areas by label
+    grown by the new labels; in `labels` (in place) each part and line gets a label of its own.
+
+    A rule or a grid's line that the rule finder missed (broken by the digits on it, or fainter than the ink
+    threshold over part of it) runs to the border, and the digits it touches went with it. A line is left
+    where it runs along a step in the sharp `paper` estimate (a sheet's edge on a table: the grain beyond it
+    would be freed), or where the ink it leaves cut is more than LINE_FREED of the ink it frees (a table's
+    or a shadow's mass that a thin line runs into).
+    """
+    if config.line_thin is None:
+        return [], cut, areas
+    freed, kept, grown = [], [], [areas]
+    long = config.underline_length * config.min_digit_height
+    for piece in cut:
+        if max(piece.box[2:]) < long:  # most cut pieces: too short to hold a line (_thin_line)
+            kept.append(piece)
+            continue
+        mask = _blob_mask(labels, piece, piece.box)
+        line = _thin_line(mask, config)
+        if line is None or (config.step_line_share is not None
+                            and _on_step(paper, piece.box, line) >= config.step_line_share):
+            kept.append(piece)
+            continue
+        rest = mask & ~line
+        _, _, stats, _ = cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)
+        x, y = piece.box[:2]
+        still_cut = np.array([_touches_border((x + int(px), y + int(py), int(pw), int(ph)), shape)
+                              for px, py, pw, ph in stats[1:, :4]], bool)
+        ink = stats[1:, cv2.CC_STAT_AREA]
+        if still_cut.all() or ink[still_cut].sum() > LINE_FREED * ink[~still_cut].sum():
+            kept.append(piece)
+            continue
+        parts, _ = _split_off(labels, piece, rest, line, grown, config)
+        for part in parts:
+            (kept if _touches_border(part.box, shape) else freed).append(part)
+    return freed, kept, (np.concatenate(grown) if len(grown) > 1 else areas)
+
+
+def _thin_line(mask: np.ndarray, config: PipelineConfig) -> np.ndarray | None:
+    """The pixels of a piece's `mask` on a thin straight line through it, or None: near a segment LINE_SPAN
+    of the piece's width long within UNDERLINE_TILT of level, in a piece UNDERLINE_WIDE times as wide as tall or
+    more, else of its height long within as much of upright (_level_line), and in runs across the segment
+    thinner than `line_thin` of the stroke width of the piece's ink off the segment: digits' strokes crossing
+    the line or lying along it are thicker. Along the line, the piece is `underline_length` times
+    `min_digit_height` long at least."""
+    height, width = mask.shape
+    long = config.underline_length * config.min_digit_height
+    for upright in (False, True):
+        length = height if upright else width
+        if length < long or (not upright and width < UNDERLINE_WIDE * height):
+            continue
+        turned = np.ascontiguousarray(mask.T) if upright else mask  # an upright line is found as a level one
+        near = _level_line(turned, LINE_SPAN * length)
+        if near is None:
+            continue
+        off = turned & ~near  # the strokes off the line, whose width a long thin line would lower
+        if not off.any():
+            continue
+        limit = max(2, int(config.line_thin * stroke_width(off)))
+        # Opened with a kernel `limit` + 1 long across the line, what is left of the ink is in runs that long at least.
+        thick = cv2.morphologyEx(turned.view(np.uint8), cv2.MORPH_OPEN, np.ones((limit + 1, 1), np.uint8)).view(bool)
+        line = near & ~thick
+        if line.any():
+            return line.T if upright else line
+    return None
 
 
 def _level_line(mask: np.ndarray, span: float) -> np.ndarray | None:

@@ -52,6 +52,7 @@ from edge_app.pipeline import (
     find_ink,
     finer_is_sure,
     finer_side,
+    free_from_lines,
     group_numbers,
     join_pieces,
     paper_estimate,
@@ -64,7 +65,7 @@ from edge_app.pipeline import (
     without_underlines,
 )
 from edge_app.scenes import DigitSource, SceneConfig, fill_frame, make_line, make_scene, make_single_digit
-from edge_app.targets import crop_to_ink, small_scan
+from edge_app.targets import CLOSE, crop_to_ink, small_scan
 
 needs_realdev = pytest.mark.skipif(not REALDEV.is_dir(), reason="../shared/data/realdev is not here")
 
@@ -1833,6 +1834,67 @@ def test_without_underlines_takes_out_a_line_drawn_under_digits_and_touching_the
     kept, _, (line,) = without_underlines(labels, pieces, areas)
     assert len(kept) == len(pieces) - 1 and all(p.box[2] < 50 for p in kept) and line.box[2] > 240
     assert without_underlines(labels, [p for p in pieces if p.box[2] > 200], areas)[0]  # alone, with no digits
+
+
+def _struck(line_from, line_to, thickness=2, digits="4075"):
+    """A strip of digits 50 px tall with a straight line drawn through them."""
+    ink = np.zeros((120, 400), np.uint8)
+    for i, digit in enumerate(digits):
+        cv2.putText(ink, digit, (50 + 80 * i, 95), cv2.FONT_HERSHEY_SIMPLEX, 2.4, 1, 8)
+    cv2.line(ink, line_from, line_to, 1, thickness)
+    return ink
+
+
+def test_free_from_lines_parts_digits_from_a_thin_line_the_border_cuts():
+    paper = np.full((120, 400), 200, np.uint8)
+    labels, pieces, areas = _pieces_of(_struck((0, 52), (399, 58)))  # a rule, sloping a little, across the strip
+    assert len(pieces) == 1 and _touches_border(pieces[0].box, labels.shape)
+    freed, cut, grown = free_from_lines(paper, labels, pieces, areas, labels.shape)
+    assert sorted(p.box[0] // 80 for p in freed if p.box[3] >= 20) == [0, 1, 2, 3]  # apart, all free
+    assert all(p.box[3] < 10 for p in cut)  # at most stubs of the line by the border, left cut
+    assert all(not _touches_border(p.box, labels.shape) and p.box[2] < 60 for p in freed)
+    assert len(grown) == labels.max() + 1 and all(grown[p.labels[0]] == np.count_nonzero(labels == p.labels[0])
+                                                  for p in freed)
+    assert labels[55, 2] not in {p.labels[0] for p in freed}  # the line: a label of its own, in neither list
+    # An upright line down the strip through the 0, as a squared page's: the 0 is freed, the line not.
+    labels, pieces, areas = _pieces_of(_struck((150, 0), (152, 119), digits="40"))
+    cut = [p for p in pieces if _touches_border(p.box, labels.shape)]
+    assert len(cut) == 1
+    freed, cut, _ = free_from_lines(paper, labels, cut, areas, labels.shape)
+    assert [p.box[0] // 80 for p in freed if p.box[3] >= 20] == [1] and all(p.box[2] < 10 for p in cut)
+    # Turned off; a line as thick as the digits' strokes; a line along a step in the paper (a sheet's edge):
+    # as they were.
+    labels, pieces, areas = _pieces_of(_struck((0, 52), (399, 58)))
+    off = PipelineConfig(line_thin=None)
+    assert free_from_lines(paper, labels, pieces, areas, labels.shape, off)[:2] == ([], pieces)
+    labels, pieces, areas = _pieces_of(_struck((0, 52), (399, 58), thickness=8))
+    assert free_from_lines(paper, labels, pieces, areas, labels.shape)[:2] == ([], pieces)
+    stepped = paper.copy()
+    stepped[:54] = 120  # darker above the line: a table beyond the sheet
+    labels, pieces, areas = _pieces_of(_struck((0, 54), (399, 54)))
+    assert free_from_lines(stepped, labels, pieces, areas, labels.shape)[:2] == ([], pieces)
+    # A thin line from digits into a mass that the border cuts (a table's grain, a shadow): the mass outweighs them.
+    ink = _struck((0, 52), (399, 52), digits="4")
+    ink[:, :40] = 1
+    labels, pieces, areas = _pieces_of(ink)
+    assert free_from_lines(paper, labels, pieces, areas, labels.shape)[:2] == ([], pieces)
+
+
+@needs_model
+def test_notebook_lines_keep_digits_that_a_missed_rule_or_grid_line_joins_to_the_border(classifier, mnist_path):
+    """A line cropped close on ruled paper whose middle rule, broken by the digits, was not found as a rule and
+    ran from "7329" to the border; and a squared page's line down a strip through its 5 and its 2."""
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(305)
+    ruled = [make_line(rng, digits, SceneConfig(rules=1.0), margin=CLOSE) for _ in range(4)][3]
+    rng = np.random.default_rng(304)
+    squared = [make_line(rng, digits, SceneConfig(rules=1.0)) for _ in range(61)][60]
+    assert ruled.texts == ["498287329"] and squared.texts == ["615629"]
+    kept = PipelineConfig(line_thin=None)
+    assert [n.text for n in read_frame(ruled.image, classifier)] == ["498287329"]
+    assert [n.text for n in read_frame(ruled.image, classifier, kept)] == ["49828"]
+    assert [n.text for n in read_frame(squared.image, classifier)] == ["615629"]
+    assert [n.text for n in read_frame(squared.image, classifier, kept)] == ["6169"]
 
 
 @needs_model

@@ -173,8 +173,8 @@ class PipelineConfig:
     underline_span: float | None = 0.6
     underline_length: float = 2.5
     # A thin straight line through pieces the frame's border cuts (a rule or a grid's line the rule finder missed,
-    # which takes the digits it touches to the border) is taken out where its runs across are thinner than this
-    # share of the piece's stroke width (None: never; free_from_lines)
+    # which takes the digits it touches to the border) is taken out where its runs across are at most this share
+    # of the stroke width of the piece's ink off it, rounded down, or 2 px (None: never; free_from_lines)
     line_thin: float | None = 0.5
     min_digit_height: int = 10  # pixels: shorter blobs are not digits
     max_digit_share: float = 0.98  # blobs taller or wider than this share of the frame are not digits
@@ -1582,12 +1582,12 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     flat, lines = _without_rules(divided, config, levels[0], pad)
     labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide),
                                      levels if flat is divided else None)
+    pieces, areas = free_from_lines(sharp, labels, pieces, areas, grey.shape, config)
     inside, cut = [], []  # pieces clear of the frame's border, and pieces it cuts
     for piece in pieces:
         (cut if _touches_border(piece.box, grey.shape) else inside).append(piece)
     ruled = None if flat is divided else flat > divided
-    freed, cut, areas = free_from_lines(sharp, labels, cut, areas, grey.shape, config)
-    inside, areas, marks = without_underlines(labels, inside + freed, areas, config)
+    inside, areas, marks = without_underlines(labels, inside, areas, config)
     stepped = drop_step_lines(sharp, labels, inside, areas, config)
     stepped, areas, rings = without_rings(labels, stepped, areas, config)
     framed = drop_frames(labels, stepped, config)
@@ -1666,25 +1666,27 @@ def _split_off(labels: np.ndarray, piece: Blob, rest: np.ndarray, line: np.ndarr
     return parts, label
 
 
-def free_from_lines(paper: np.ndarray, labels: np.ndarray, cut: list[Blob], areas: np.ndarray, shape,
-                    config: PipelineConfig = PipelineConfig()) -> tuple[list[Blob], list[Blob], np.ndarray]:
-    """The pieces the border of a frame of `shape` cuts, with thin straight lines through them taken out
-    (_thin_line): the parts so freed of the border, the pieces and parts still cut, and the areas by label
-    grown by the new labels; in `labels` (in place) each part and line gets a label of its own.
+def free_from_lines(paper: np.ndarray, labels: np.ndarray, pieces: list[Blob], areas: np.ndarray, shape,
+                    config: PipelineConfig = PipelineConfig()) -> tuple[list[Blob], np.ndarray]:
+    """`pieces` with thin straight lines (_thin_line) taken out of those the border of a frame of `shape` cuts
+    and of those wider than `max_line_aspect` heights, which would go as lines (drop_non_digits): the pieces,
+    each one parted replaced by its parts, and the areas by label grown by the new labels; in `labels` (in
+    place) each part and line gets a label of its own.
 
     A rule or a grid's line that the rule finder missed (broken by the digits on it, or fainter than the ink
-    threshold over part of it) runs to the border, and the digits it touches went with it. A line is left
-    where it runs along a step in the sharp `paper` estimate (a sheet's edge on a table: the grain beyond it
-    would be freed), or where the ink it leaves cut is more than LINE_FREED of the ink it frees (a table's
-    or a shadow's mass that a thin line runs into).
+    threshold over part of it) runs to the border, or well past the digits it joins, and they went with it.
+    A line is left where it runs along a step in the sharp `paper` estimate (a sheet's edge on a table: the
+    grain beyond it would be freed), or where the ink it leaves cut by the border is more than LINE_FREED of
+    the ink it frees (a table's or a shadow's mass that a thin line runs into).
     """
     if config.line_thin is None:
-        return [], cut, areas
-    freed, kept, grown = [], [], [areas]
+        return pieces, areas
+    kept, grown = [], [areas]
     long = config.underline_length * config.min_digit_height
-    for piece in cut:
-        if max(piece.box[2:]) < long:  # most cut pieces: too short to hold a line (_thin_line)
-            kept.append(piece)
+    for piece in pieces:
+        w, h = piece.box[2:]
+        if max(w, h) < long or not (w > config.max_line_aspect * h or _touches_border(piece.box, shape)):
+            kept.append(piece)  # most pieces: too short to hold a line, or a digit's
             continue
         mask = _blob_mask(labels, piece, piece.box)
         line = _thin_line(mask, config)
@@ -1701,18 +1703,16 @@ def free_from_lines(paper: np.ndarray, labels: np.ndarray, cut: list[Blob], area
         if still_cut.all() or ink[still_cut].sum() > LINE_FREED * ink[~still_cut].sum():
             kept.append(piece)
             continue
-        parts, _ = _split_off(labels, piece, rest, line, grown, config)
-        for part in parts:
-            (kept if _touches_border(part.box, shape) else freed).append(part)
-    return freed, kept, (np.concatenate(grown) if len(grown) > 1 else areas)
+        kept += _split_off(labels, piece, rest, line, grown, config)[0]
+    return kept, (np.concatenate(grown) if len(grown) > 1 else areas)
 
 
 def _thin_line(mask: np.ndarray, config: PipelineConfig) -> np.ndarray | None:
     """The pixels of a piece's `mask` on a thin straight line through it, or None: near a segment LINE_SPAN
     of the piece's width long within UNDERLINE_TILT of level, in a piece UNDERLINE_WIDE times as wide as tall or
     more, else of its height long within as much of upright (_level_line), and in runs across the segment
-    thinner than `line_thin` of the stroke width of the piece's ink off the segment: digits' strokes crossing
-    the line or lying along it are thicker. Along the line, the piece is `underline_length` times
+    at most `line_thin` of the stroke width of the piece's ink off the segment (rounded down, or 2 px): digits'
+    strokes crossing the line or lying along it are thicker. Along the line, the piece is `underline_length` times
     `min_digit_height` long at least."""
     height, width = mask.shape
     long = config.underline_length * config.min_digit_height

@@ -1845,45 +1845,53 @@ def _struck(line_from, line_to, thickness=2, digits="4075"):
     return ink
 
 
-def test_free_from_lines_parts_digits_from_a_thin_line_the_border_cuts():
+def test_free_from_lines_parts_digits_from_a_thin_line_the_border_cuts_or_too_long_for_them():
     paper = np.full((120, 400), 200, np.uint8)
     labels, pieces, areas = _pieces_of(_struck((0, 52), (399, 58)))  # a rule, sloping a little, across the strip
     assert len(pieces) == 1 and _touches_border(pieces[0].box, labels.shape)
-    freed, cut, grown = free_from_lines(paper, labels, pieces, areas, labels.shape)
-    assert sorted(p.box[0] // 80 for p in freed if p.box[3] >= 20) == [0, 1, 2, 3]  # apart, all free
-    assert all(p.box[3] < 10 for p in cut)  # at most stubs of the line by the border, left cut
-    assert all(not _touches_border(p.box, labels.shape) and p.box[2] < 60 for p in freed)
+    parted, grown = free_from_lines(paper, labels, pieces, areas, labels.shape)
+    digits = [p for p in parted if p.box[3] >= 20]
+    assert sorted(p.box[0] // 80 for p in digits) == [0, 1, 2, 3]  # apart ...
+    assert all(not _touches_border(p.box, labels.shape) and p.box[2] < 60 for p in digits)  # ... and clear
+    assert all(p.box[3] < 10 for p in parted if p not in digits)  # at most stubs of the line by the border
     assert len(grown) == labels.max() + 1 and all(grown[p.labels[0]] == np.count_nonzero(labels == p.labels[0])
-                                                  for p in freed)
-    assert labels[55, 2] not in {p.labels[0] for p in freed}  # the line: a label of its own, in neither list
-    # An upright line down the strip through the 0, as a squared page's: the 0 is freed, the line not.
+                                                  for p in parted)
+    assert labels[55, 200] not in {p.labels[0] for p in parted}  # the line between digits: a label of its own
+    # An upright line down the strip through the 0, as a squared page's: the 0 is freed, the 4 left as it was.
     labels, pieces, areas = _pieces_of(_struck((150, 0), (152, 119), digits="40"))
-    cut = [p for p in pieces if _touches_border(p.box, labels.shape)]
-    assert len(cut) == 1
-    freed, cut, _ = free_from_lines(paper, labels, cut, areas, labels.shape)
-    assert [p.box[0] // 80 for p in freed if p.box[3] >= 20] == [1] and all(p.box[2] < 10 for p in cut)
+    four = [p for p in pieces if not _touches_border(p.box, labels.shape)]
+    parted, _ = free_from_lines(paper, labels, pieces, areas, labels.shape)
+    assert four[0] in parted and sorted(p.box[0] // 80 for p in parted if p.box[3] >= 20) == [0, 1]
+    assert not any(_touches_border(p.box, labels.shape) for p in parted if p.box[2] >= 10)
+    # Clear of the border, a line over 4 times as long as the digits are tall (max_line_aspect): parted too.
+    labels, pieces, areas = _pieces_of(_struck((20, 52), (380, 58)))
+    assert len(pieces) == 1 and not _touches_border(pieces[0].box, labels.shape)
+    parted, _ = free_from_lines(paper, labels, pieces, areas, labels.shape)
+    assert sorted(p.box[0] // 80 for p in parted if p.box[3] >= 20) == [0, 1, 2, 3]
     # Turned off; a line as thick as the digits' strokes; a line along a step in the paper (a sheet's edge):
     # as they were.
     labels, pieces, areas = _pieces_of(_struck((0, 52), (399, 58)))
     off = PipelineConfig(line_thin=None)
-    assert free_from_lines(paper, labels, pieces, areas, labels.shape, off)[:2] == ([], pieces)
+    assert free_from_lines(paper, labels, pieces, areas, labels.shape, off)[0] == pieces
     labels, pieces, areas = _pieces_of(_struck((0, 52), (399, 58), thickness=8))
-    assert free_from_lines(paper, labels, pieces, areas, labels.shape)[:2] == ([], pieces)
+    assert free_from_lines(paper, labels, pieces, areas, labels.shape)[0] == pieces
     stepped = paper.copy()
     stepped[:54] = 120  # darker above the line: a table beyond the sheet
     labels, pieces, areas = _pieces_of(_struck((0, 54), (399, 54)))
-    assert free_from_lines(stepped, labels, pieces, areas, labels.shape)[:2] == ([], pieces)
+    assert free_from_lines(stepped, labels, pieces, areas, labels.shape)[0] == pieces
     # A thin line from digits into a mass that the border cuts (a table's grain, a shadow): the mass outweighs them.
     ink = _struck((0, 52), (399, 52), digits="4")
     ink[:, :40] = 1
     labels, pieces, areas = _pieces_of(ink)
-    assert free_from_lines(paper, labels, pieces, areas, labels.shape)[:2] == ([], pieces)
+    assert free_from_lines(paper, labels, pieces, areas, labels.shape)[0] == pieces
 
 
 @needs_model
 def test_notebook_lines_keep_digits_that_a_missed_rule_or_grid_line_joins_to_the_border(classifier, mnist_path):
     """A line cropped close on ruled paper whose middle rule, broken by the digits, was not found as a rule and
-    ran from "7329" to the border; and a squared page's line down a strip through its 5 and its 2."""
+    ran from "7329" to the border; a squared page's line down a strip through its 5 and its 2; and a line whose
+    thick rule, erased, left its edges, tying "235" into one piece too wide for a digit once read again with paper
+    round it."""
     digits = DigitSource.find(str(mnist_path))
     rng = np.random.default_rng(305)
     ruled = [make_line(rng, digits, SceneConfig(rules=1.0), margin=CLOSE) for _ in range(4)][3]
@@ -1895,6 +1903,11 @@ def test_notebook_lines_keep_digits_that_a_missed_rule_or_grid_line_joins_to_the
     assert [n.text for n in read_frame(ruled.image, classifier, kept)] == ["49828"]
     assert [n.text for n in read_frame(squared.image, classifier)] == ["615629"]
     assert [n.text for n in read_frame(squared.image, classifier, kept)] == ["6169"]
+    rng = np.random.default_rng(304)
+    edged = [make_line(rng, digits, SceneConfig(rules=1.0)) for _ in range(12)][11]
+    assert edged.texts == ["235"]
+    assert [n.text for n in read_frame(edged.image, classifier)] == ["235"]
+    assert [n.text for n in read_frame(edged.image, classifier, kept)] == []
 
 
 @needs_model

@@ -52,8 +52,8 @@ UNDERLINE_STUB = 0.2  # ... a piece with less ink than this share of the line's 
 UNDERLINE_REST = 0.5  # ... the digits it touches span this share of the piece's height at least ...
 UNDERLINE_COVER = 0.85  # ... it spans this share of the piece's width ...
 UNDERLINE_OFF = 0.3  # ... and it lies this share of the digits' height below their middle
-LINE_SPAN = 0.6  # share of a cut piece's width (height): a straight segment this long may be a line through it
-LINE_FREED = 0.25  # a line is taken out of a cut piece when what it leaves cut is at most this share of what it frees
+LINE_SPAN = 0.6  # share of a piece's width (height): a straight segment this long may be a line through it ...
+LINE_FREED = 0.25  # ... taken out when the ink it leaves cut by the border is at most this share of what it frees
 SIDE_RIM = 0.03  # share of a frame's shorter side: the rim the added paper leaves inside a darker frame's sides
 SIDE_REST = 1.0  # a band along a side holds more of its blob's ink than this many times what lies beyond it
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
@@ -172,9 +172,10 @@ class PipelineConfig:
     # underline_length times as long as they are tall, has the line taken out (None: never; without_underlines)
     underline_span: float | None = 0.6
     underline_length: float = 2.5
-    # A thin straight line through pieces the frame's border cuts (a rule or a grid's line the rule finder missed,
-    # which takes the digits it touches to the border) is taken out where its runs across are at most this share
-    # of the stroke width of the piece's ink off it, rounded down, or 2 px (None: never; free_from_lines)
+    # A thin straight line through a piece the frame's border cuts or one too wide for digits (a rule or a grid's
+    # line the rule finder missed, which takes the digits it touches with it) is taken out where its runs across
+    # are at most this share of the stroke width of the piece's ink off it, rounded down, or 2 px (None: never;
+    # free_from_lines)
     line_thin: float | None = 0.5
     min_digit_height: int = 10  # pixels: shorter blobs are not digits
     max_digit_share: float = 0.98  # blobs taller or wider than this share of the frame are not digits

@@ -123,7 +123,7 @@ class PipelineConfig:
     filled_same: float = 0.5
     filled_better: float | None = 0.8  # ... or, after nothing (then not as a 1: a soft shadow read shrunk) or
     # one number, read with this confidence or more and more surely than that number (None: never so) ...
-    filled_height: float = 0.5  # ... at least this share of the frame's height ...
+    filled_height: float = 0.5  # ... at least this share of the frame's height or width ...
     filled_margin: float = 0.01  # ... clear of the frame's edges by this share of its longer side (a
     # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame). It is read again only when ink too
     # wide for the closing's kernel and not for the small kernel, this share darker than the paper the
@@ -1402,7 +1402,8 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
         return digits
     x, y, w, h = _scale_box(found.box, 1 / scale, (0, 0))
     margin = config.filled_margin * max(grey.shape)
-    if h < config.filled_height * grey.shape[0] or min(x, y, grey.shape[1] - x - w, grey.shape[0] - y - h) <= margin:
+    filled = max(w / grey.shape[1], h / grey.shape[0])  # a wide digit's square crop is that wide, not that tall
+    if filled < config.filled_height or min(x, y, grey.shape[1] - x - w, grey.shape[0] - y - h) <= margin:
         return digits
     same = len(digits) > 1 and any(
         d.digit == found.digit and _overlap(d.box, (x, y, w, h)) >= config.filled_same for d in digits)

@@ -1682,6 +1682,19 @@ def test_a_soft_shadow_read_shrunk_as_a_1_on_a_blank_page_is_not_taken(classifie
     assert _filled_frame(grey, [], classifier, config) == []
 
 
+@needs_model
+def test_a_wide_digit_filling_the_photo_is_read_again_though_under_half_its_height(classifier, mnist_path):
+    """A wide marker 5 filling a square crop is 0.45 of its height: read first as "7" above "5", shrunk it is
+    a sure 5 whose longer side, its width, fills most of the frame. The share filled_height asks is of the
+    frame's side along the digit's longer side: a square crop of a wide digit is that wide, not that tall."""
+    (five,) = _square_crops(mnist_path, 603, [92])
+    assert five.texts == ["5"]
+    assert [n.text for n in read_frame(five.image, classifier)] == ["5"]
+    (number,) = read_frame(five.image, classifier)
+    x, y, w, h = number.box
+    assert h < PipelineConfig().filled_height * 600 <= w
+
+
 def _square_crops(mnist_path, seed: int, items: list[int]) -> list:
     """Items of the targets' square crops (single-digit photos cropped to a square 600 px wide, the digit
     filling it but a 10% margin) made from generator seed `seed`."""

@@ -89,6 +89,10 @@ class PipelineConfig:
     small_sure: float = 0.9
     min_side: int = 256  # ... and smaller ones (scans, crops) enlarged to this, so kernels fit the strokes
     crop_pad: float = 0.15  # margin of paper added, as a share of the longer side, to re-read a crop
+    crop_square: float | None = 1.2  # a frame whose longer side is under this many times its shorter may be a
+    # photo cropped round one digit, as a scan is: read again as a crop when a stroke its border cuts dwarfs
+    # every blob inside, specks of the paper (None: only scans; a camera's 4:3 frame with a sheet's or table's
+    # edge cut by its border is not one)
     strip_aspect: float = 2.0  # a frame this many times as wide as tall is a crop of a number's line ...
     strip_whole: bool = True  # ... whose digits, in one line, are one number, whatever the gaps between them
     cut_height: float | None = 0.5  # ... read again as a crop when a piece its border cuts, as tall as this
@@ -123,7 +127,7 @@ class PipelineConfig:
     filled_same: float = 0.5
     filled_better: float | None = 0.8  # ... or, after nothing (then not as a 1: a soft shadow read shrunk) or
     # one number, read with this confidence or more and more surely than that number (None: never so) ...
-    filled_height: float = 0.5  # ... at least this share of the frame's height or width ...
+    filled_height: float = 0.5  # ... at least this share of the frame's height (or width, read that sure) ...
     filled_margin: float = 0.01  # ... clear of the frame's edges by this share of its longer side (a
     # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame). It is read again only when ink too
     # wide for the closing's kernel and not for the small kernel, this share darker than the paper the
@@ -1271,7 +1275,8 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
             small or (config.flat_paper is not None and _flat_paper(grey, config))):
         config = replace(config, background_kernel=max(config.background_kernel, config.small_kernel))
     strip = _is_strip(grey.shape, config)
-    digits = _read_grey(grey, classifier, config, small, strip, cache)
+    square = config.crop_square is not None and max(grey.shape) < config.crop_square * min(grey.shape)
+    digits = _read_grey(grey, classifier, config, small or square, strip, cache)
     if digits is None:
         # Nothing digit-like apart from blobs cut by the border, or digits at a crop's ends
         # cut by it: the frame may be a crop of a digit or a number (a scan, a photo filled
@@ -1402,8 +1407,10 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
         return digits
     x, y, w, h = _scale_box(found.box, 1 / scale, (0, 0))
     margin = config.filled_margin * max(grey.shape)
-    filled = max(w / grey.shape[1], h / grey.shape[0])  # a wide digit's square crop is that wide, not that tall
-    if filled < config.filled_height or min(x, y, grey.shape[1] - x - w, grey.shape[0] - y - h) <= margin:
+    # A wide digit's square crop is that wide, not that tall; a soft shadow read shrunk is wide too, but unsure.
+    wide = w >= config.filled_height * grey.shape[1] and found.confidence >= config.filled_confidence
+    inside = min(x, y, grey.shape[1] - x - w, grey.shape[0] - y - h) > margin
+    if (h < config.filled_height * grey.shape[0] and not wide) or not inside:
         return digits
     same = len(digits) > 1 and any(
         d.digit == found.digit and _overlap(d.box, (x, y, w, h)) >= config.filled_same for d in digits)
@@ -1468,7 +1475,7 @@ def _running_median(values: np.ndarray, window: int) -> np.ndarray:
 def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool = False, line: bool = False,
                cache: BlobCache | None = None, pad: int = 0) -> list[Digit] | None:
     """Digits in a grey frame at working size (`pad`: pixels of paper added all round it); None when
-    only border-touching blobs (or none) were found, in a `crop` (a small image: a scan) when a
+    only border-touching blobs (or none) were found, in a `crop` (a scan, or a frame about square) when a
     stroke cut by the border dwarfs all the blobs inside, or in a `line` (a strip: a number's line,
     cropped) when a piece the border cuts is a digit in their row (_cut_in_row). Read with paper
     added, a blob spanning the frame within it both ways is read whole (`crop_whole`)."""

@@ -59,6 +59,9 @@ SIDE_REST = 1.0  # a band along a side holds more of its blob's ink than this ma
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
 SLIVER_NEIGHBOURS = 4  # ... the nearest this many of them
 SLIVER_MIN = 1  # ... when there are this many of them at least
+LINE_DOWN_MIN = 2  # digits beside a 1 spanning a crop's height that make it a line down the paper (line_down) ...
+LINE_DOWN_WIDTH = 0.2  # ... when it is at most this share of its height wide ...
+LINE_DOWN_STROKE = 0.85  # ... and its stroke at most this share of theirs (a squared page's lines are thin)
 DATE_PARTS = ((2, 2, 4), (1, 2, 4), (2, 1, 4), (1, 1, 4), (4, 2, 2), (4, 1, 2), (4, 2, 1), (4, 1, 1),
               (2, 2, 2), (1, 2, 2), (2, 1, 2), (1, 1, 2))  # a date's parts' digits: day and month (either first)
 # of 1 or 2 and a year of 4 (tried first: "19" or "20" begins it) after them or before them, or a year of 2 last
@@ -274,6 +277,9 @@ class PipelineConfig:
     min_confidence: float = 0.45  # digits read with less confidence are dropped
     sliver_stroke: float | None = 0.4  # a 1 with a stroke thinner than this share of its nearest digits' of its
     # height (_without_slivers: one of them is enough) is dropped (None: never)
+    line_down: float | None = 1.2  # a 1 read with paper added round a frame, spanning its height, this many
+    # times the median height of the other digits (at least LINE_DOWN_MIN more) or more, straight and thinner
+    # than they are, is a line of the paper down a number's strip cropped close, not a digit (None: never)
     # Crops the model calls "not one digit" with this probability are dropped. None, never, read best on
     # the scenes: the eleventh output still steers the cuts, but dropping even at 0.99 lost odd real digits.
     not_digit: float | None = None
@@ -1495,7 +1501,7 @@ def _read_grey(grey: np.ndarray, classifier, config: PipelineConfig, crop: bool 
         digits += classify_blobs(found.flat, found.labels, whole, classifier,
                                  replace(config, split_aspect=math.inf, split_not_digit=None))
     digits = [d for d in digits if d.confidence >= config.min_confidence]
-    return _without_slivers(digits, found.labels, config)
+    return _without_lines_down(_without_slivers(digits, found.labels, config), found.labels, pad, config)
 
 
 def _along_side(labels: np.ndarray, blob: Blob, pad: int, share: float) -> bool:
@@ -1550,6 +1556,34 @@ def _without_slivers(digits: list[Digit], labels: np.ndarray, config: PipelineCo
             nearest = [stroke(j) for _, j in alike[:SLIVER_NEIGHBOURS]]
             if len(nearest) >= SLIVER_MIN and stroke(i) < config.sliver_stroke * median(nearest):
                 continue
+        kept.append(digit)
+    return kept
+
+
+def _without_lines_down(digits: list[Digit], labels: np.ndarray, pad: int, config: PipelineConfig) -> list[Digit]:
+    """`digits`, read in a frame with `pad` pixels of paper added all round, but 1s that are a line of the
+    paper down it (line_down): spanning the frame's height, much taller than the digits beside them,
+    straight and thinner than their strokes. A squared page's line down a number cropped close runs
+    from edge to edge, and with paper round it is a piece like any other, read as a sure 1."""
+    if config.line_down is None or not pad or len(digits) <= LINE_DOWN_MIN:
+        return digits
+    bottom = labels.shape[0] - pad
+
+    def spans(digit):
+        x, y, w, h = digit.box
+        return digit.digit == 1 and y <= pad + 1 and y + h >= bottom - 1 and w <= LINE_DOWN_WIDTH * h
+    if not any(spans(d) for d in digits):
+        return digits
+
+    def stroke(digit):
+        x, y, w, h = digit.box
+        return stroke_width(labels[y:y + h, x:x + w] > 0)
+    kept = []
+    for i, digit in enumerate(digits):
+        others = [d for j, d in enumerate(digits) if j != i]
+        if spans(digit) and digit.box[3] >= config.line_down * median(d.box[3] for d in others) and (
+                stroke(digit) <= LINE_DOWN_STROKE * median(stroke(d) for d in others)):
+            continue
         kept.append(digit)
     return kept
 

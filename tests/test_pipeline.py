@@ -36,6 +36,7 @@ from edge_app.pipeline import (
     _slashed_dates,
     _thick_ink,
     _touches_border,
+    _without_lines_down,
     _without_slivers,
     close_ellipse,
     divide_paper,
@@ -1937,6 +1938,51 @@ def test_notebook_lines_keep_digits_that_a_missed_rule_or_grid_line_joins_to_the
     assert [n.text for n in read_frame(squared.image, classifier, kept)] == ["6169"]
     assert [n.text for n in read_frame(edged.image, classifier)] == ["235"]
     assert [n.text for n in read_frame(edged.image, classifier, kept)] == []
+
+
+@needs_model
+def test_a_squared_pages_lines_down_a_number_cropped_close_are_not_read_as_ones(classifier, mnist_path):
+    """A number on squared paper cropped close: two of the page's lines run down it from edge to edge, cut
+    by the border, and read again with paper round it each is a sure 1 spanning the frame, taller than the
+    digits and thinner than their strokes (line_down)."""
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(305)
+    squared = [make_line(rng, digits, SceneConfig(rules=1.0), margin=CLOSE) for _ in range(57)][56]
+    assert squared.texts == ["5169214566"]
+    assert [n.text for n in read_frame(squared.image, classifier)] == ["5169214566"]
+    assert [n.text for n in read_frame(squared.image, classifier, PipelineConfig(line_down=None))] == ["516192114566"]
+
+
+def test_without_lines_down_drops_thin_straight_ones_spanning_a_padded_frame_only():
+    """A 1 spanning the frame inside its 10 px of added paper, 1.5 times the height of the digits beside it,
+    as wide as a tenth of its height and half as thick as their strokes, is a line of the paper; a 1 as thick
+    as they are, one slanting (wider than LINE_DOWN_WIDTH of its height), one clear of the frame's edges,
+    and any 1 beside fewer than LINE_DOWN_MIN digits, or read with no paper added, are kept."""
+    labels = np.zeros((80, 200), np.int32)
+    pad = 10
+
+    def bar(x, y, w, h, label):
+        labels[y:y + h, x:x + w] = label
+        return x, y, w, h
+    # Digits 40 px tall with 4 px strokes: a box outline, ink on its edges only.
+    boxes = []
+    for k, x in enumerate((20, 60, 100)):
+        for part in ((x, 20, 24, 4), (x, 56, 24, 4), (x, 20, 4, 40), (x + 20, 20, 4, 40)):
+            bar(*part, k + 1)
+        boxes.append((x, 20, 24, 40))
+    digits = [Digit(8, 1.0, box) for box in boxes]
+    line = Digit(1, 1.0, bar(140, pad, 2, 60, 4))
+    thick = Digit(1, 1.0, bar(160, pad, 4, 60, 5))
+    slanting = Digit(1, 1.0, (175, pad, 15, 60))
+    bar(175, pad, 2, 60, 6)
+    inside = Digit(1, 1.0, bar(192, pad + 5, 2, 50, 7))
+    found = digits + [line, thick, slanting, inside]
+    assert _without_lines_down(found, labels, pad, PipelineConfig()) == digits + [thick, slanting, inside]
+    assert _without_lines_down(digits[:2] + [line], labels, pad, PipelineConfig()) == digits[:2]
+    assert _without_lines_down(digits[:1] + [line], labels, pad, PipelineConfig()) == digits[:1] + [line]
+    assert _without_lines_down(found, labels, 0, PipelineConfig()) == found
+    assert _without_lines_down(found, labels, pad, PipelineConfig(line_down=None)) == found
+    assert _without_lines_down(found, labels, pad, PipelineConfig(line_down=1.6)) == found
 
 
 @needs_model

@@ -132,7 +132,11 @@ class PipelineConfig:
     # one number, read with this confidence or more and more surely than that number (None: never so) ...
     filled_height: float = 0.5  # ... at least this share of the frame's height (or width, read that sure) ...
     filled_margin: float = 0.01  # ... clear of the frame's edges by this share of its longer side (a
-    # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame). It is read again only when ink too
+    # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame) ...
+    filled_edge_kernel: float | None = 1 / 6  # ... and when the digit read shrunk is not, the shrunk frame is
+    # read once more with this closing kernel (a share of its side) instead of small_kernel: narrower, it
+    # follows a hard shadow's edge that the small kernel takes for ink joined to the digit, and is still
+    # wider than a marker's strokes there (None: not). It is read again only when ink too
     # wide for the closing's kernel and not for the small kernel, this share darker than the paper the
     # small kernel sees ...
     thick_darker: float = 0.12  # (at 0.2 and 0.08, a grey 4 on yellow paper covered 7.3%: read as a 1)
@@ -1387,7 +1391,9 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     foot), or one holding that digit, read the same at its place, beside others (a shadow's
     or the paper's dark corner read as a digit). A large digit read less surely is taken
     where the first reading is empty or one number read less surely still (filled_better):
-    blurred grey digits, read first as another digit.
+    blurred grey digits, read first as another digit. Where the digit read shrunk reaches the
+    frame's edge, a hard shadow's edge joined to it, the small frame is read once more with a
+    narrower kernel, which follows that edge (filled_edge_kernel).
     """
     if config.filled_confidence is None or config.small_kernel is None or (
             len(digits) > config.filled_digits and (len(digits) > config.filled_broken or max(
@@ -1403,6 +1409,10 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
         return digits
     small, scale = shrink(grey, config.min_side - 1)
     again = read_frame(small, classifier, config, cache=None if cache is None else cache())
+    margin = config.filled_margin * max(small.shape)
+    if config.filled_edge_kernel is not None and len(again) == 1 and len(again[0].digits) == 1 and not _clear_of_edges(
+            again[0].digits[0].box, small.shape, margin):
+        again = read_frame(small, classifier, replace(config, small_kernel=config.filled_edge_kernel))
     if len(again) != 1 or len(again[0].digits) != 1:
         return digits
     found = again[0].digits[0]
@@ -1412,17 +1422,22 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     if again[0].confidence < config.filled_confidence and not better:
         return digits
     x, y, w, h = _scale_box(found.box, 1 / scale, (0, 0))
-    margin = config.filled_margin * max(grey.shape)
     # A wide digit's square crop is that wide, not that tall; a soft shadow read shrunk is wide too, but unsure.
     wide = w >= config.filled_height * grey.shape[1] and found.confidence >= config.filled_confidence
-    inside = min(x, y, grey.shape[1] - x - w, grey.shape[0] - y - h) > margin
-    if (h < config.filled_height * grey.shape[0] and not wide) or not inside:
+    if (h < config.filled_height * grey.shape[0] and not wide) or not _clear_of_edges(
+            (x, y, w, h), grey.shape, config.filled_margin * max(grey.shape)):
         return digits
     same = len(digits) > 1 and any(
         d.digit == found.digit and _overlap(d.box, (x, y, w, h)) >= config.filled_same for d in digits)
     if sure and w * h < config.filled_larger * numbers[0].box[2] * numbers[0].box[3] and not (same or better):
         return digits
     return [Digit(found.digit, found.confidence, (x, y, w, h))]
+
+
+def _clear_of_edges(box: tuple[int, int, int, int], shape, margin: float) -> bool:
+    """Whether a box lies inside a frame of `shape`, more than `margin` pixels from each of its edges."""
+    x, y, w, h = box
+    return min(x, y, shape[1] - x - w, shape[0] - y - h) > margin
 
 
 def _flat_paper(grey: np.ndarray, config: PipelineConfig) -> bool:

@@ -1697,6 +1697,20 @@ def test_a_wide_digit_filling_the_photo_is_read_again_though_under_half_its_heig
 
 
 @needs_model
+def test_a_digit_filling_the_photo_joined_to_a_hard_shadow_when_shrunk_is_read_with_a_narrower_kernel(
+        classifier, mnist_path):
+    """Square crops of a 4, a 2 and a 7 under hard-edged shadows: read first as a 1, a 7 and an 8, and shrunk
+    the small kernel (1/4 of the frame) takes the shadow's edge for ink joined to the digit, which then
+    reaches the frame's edge and is not taken. Read once more with a kernel 1/6 of the frame wide, which
+    follows the shadow's edge, each is its digit, clear of the edges (filled_edge_kernel)."""
+    crops = _square_crops(mnist_path, 600, [97, 146, 168])
+    assert [c.texts for c in crops] == [["4"], ["2"], ["7"]]
+    assert [[n.text for n in read_frame(c.image, classifier)] for c in crops] == [["4"], ["2"], ["7"]]
+    config = PipelineConfig(filled_edge_kernel=None)
+    assert [[n.text for n in read_frame(c.image, classifier, config)] for c in crops] == [["1"], ["7"], ["8"]]
+
+
+@needs_model
 def test_a_soft_shadow_read_shrunk_as_a_wide_digit_is_not_taken(classifier, mnist_path):
     """A blank page whose soft shadow, wider than half the frame and not half as tall, reads shrunk as a
     2 less sure than filled_confidence: a digit under half the frame's height is taken for its width only

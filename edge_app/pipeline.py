@@ -133,8 +133,9 @@ class PipelineConfig:
     filled_height: float = 0.5  # ... at least this share of the frame's height (or width, read that sure) ...
     filled_margin: float = 0.01  # ... clear of the frame's edges by this share of its longer side (a
     # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame) ...
-    filled_edge_kernel: float | None = 1 / 6  # ... and when the digit read shrunk is not, the shrunk frame is
-    # read once more with this closing kernel (a share of its side) instead of small_kernel: narrower, it
+    filled_edge_kernel: float | None = 1 / 6  # ... and when that reading is not taken, the shrunk frame is read
+    # once more with this closing kernel (a share of its side) instead of small_kernel, after a first reading
+    # that is not one sure number or where the digit read shrunk reaches the frame's edge: narrower, it
     # follows a hard shadow's edge that the small kernel takes for ink joined to the digit, and is still
     # wider than a marker's strokes there (None: not). It is read again only when ink too
     # wide for the closing's kernel and not for the small kernel, this share darker than the paper the
@@ -1391,9 +1392,10 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     foot), or one holding that digit, read the same at its place, beside others (a shadow's
     or the paper's dark corner read as a digit). A large digit read less surely is taken
     where the first reading is empty or one number read less surely still (filled_better):
-    blurred grey digits, read first as another digit. Where the digit read shrunk reaches the
-    frame's edge, a hard shadow's edge joined to it, the small frame is read once more with a
-    narrower kernel, which follows that edge (filled_edge_kernel).
+    blurred grey digits, read first as another digit. Where that reading is not taken, after a
+    first reading that is not one sure number or where the digit read shrunk reaches the frame's
+    edge (a hard shadow's edge joined to it), the small frame is read once more with a narrower
+    kernel, which follows a shadow's edge (filled_edge_kernel), and its digit judged the same way.
     """
     if config.filled_confidence is None or config.small_kernel is None or (
             len(digits) > config.filled_digits and (len(digits) > config.filled_broken or max(
@@ -1409,29 +1411,40 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
         return digits
     small, scale = shrink(grey, config.min_side - 1)
     again = read_frame(small, classifier, config, cache=None if cache is None else cache())
-    margin = config.filled_margin * max(small.shape)
-    if config.filled_edge_kernel is not None and len(again) == 1 and len(again[0].digits) == 1 and not _clear_of_edges(
-            again[0].digits[0].box, small.shape, margin):
-        again = read_frame(small, classifier, replace(config, small_kernel=config.filled_edge_kernel))
+    found = _filled_digit(grey, again, scale, digits, numbers, sure, config)
+    # After one sure number, read again with the narrower kernel only where the shrunk digit reaches the edge:
+    # a soft shadow beside a sure digit reads with it as a sure 1.
+    at_edge = len(again) == 1 and len(again[0].digits) == 1 and not _clear_of_edges(
+        again[0].digits[0].box, small.shape, config.filled_margin * max(small.shape))
+    if found is None and config.filled_edge_kernel is not None and (at_edge or not sure):
+        narrower = replace(config, small_kernel=config.filled_edge_kernel)
+        found = _filled_digit(grey, read_frame(small, classifier, narrower), scale, digits, numbers, sure, config)
+    return digits if found is None else [found]
+
+
+def _filled_digit(grey: np.ndarray, again: list[Number], scale: float, digits: list[Digit], numbers: list[Number],
+                  sure: bool, config: PipelineConfig) -> Digit | None:
+    """The digit of `again`, the frame read shrunk by `scale`, in the frame's pixels, when _filled_frame takes
+    it over the first reading (`digits`, grouped into `numbers`; `sure`: one sure number of them all)."""
     if len(again) != 1 or len(again[0].digits) != 1:
-        return digits
+        return None
     found = again[0].digits[0]
     first = numbers[0].confidence if numbers else 0.0
     better = config.filled_better is not None and len(numbers) <= 1 and (numbers or found.digit != 1) and (
         again[0].confidence >= config.filled_better and again[0].confidence > first)
     if again[0].confidence < config.filled_confidence and not better:
-        return digits
+        return None
     x, y, w, h = _scale_box(found.box, 1 / scale, (0, 0))
     # A wide digit's square crop is that wide, not that tall; a soft shadow read shrunk is wide too, but unsure.
     wide = w >= config.filled_height * grey.shape[1] and found.confidence >= config.filled_confidence
     if (h < config.filled_height * grey.shape[0] and not wide) or not _clear_of_edges(
             (x, y, w, h), grey.shape, config.filled_margin * max(grey.shape)):
-        return digits
+        return None
     same = len(digits) > 1 and any(
         d.digit == found.digit and _overlap(d.box, (x, y, w, h)) >= config.filled_same for d in digits)
     if sure and w * h < config.filled_larger * numbers[0].box[2] * numbers[0].box[3] and not (same or better):
-        return digits
-    return [Digit(found.digit, found.confidence, (x, y, w, h))]
+        return None
+    return Digit(found.digit, found.confidence, (x, y, w, h))
 
 
 def _clear_of_edges(box: tuple[int, int, int, int], shape, margin: float) -> bool:

@@ -1603,14 +1603,12 @@ def _without_lines_down(digits: list[Digit], labels: np.ndarray, pad: int, confi
     if not any(spans(d) for d in digits):
         return digits
 
-    def stroke(digit):
-        x, y, w, h = digit.box
-        return stroke_width(labels[y:y + h, x:x + w] > 0)
+    strokes = [stroke_width(labels[y:y + h, x:x + w] > 0) for x, y, w, h in (d.box for d in digits)]
     kept = []
     for i, digit in enumerate(digits):
-        others = [d for j, d in enumerate(digits) if j != i]
-        if spans(digit) and digit.box[3] >= config.line_down * median(d.box[3] for d in others) and (
-                stroke(digit) <= LINE_DOWN_STROKE * median(stroke(d) for d in others)):
+        others = [j for j in range(len(digits)) if j != i]
+        if spans(digit) and digit.box[3] >= config.line_down * median(digits[j].box[3] for j in others) and (
+                strokes[i] <= LINE_DOWN_STROKE * median(strokes[j] for j in others)):
             continue
         kept.append(digit)
     return kept

@@ -51,8 +51,7 @@ class BlobCache:
         self._made = 0  # readings kept so far: picks each one's lifetime in turn
         self._turned: BlobCache | None = None
         self._angle: float | None = None  # degrees the last page held askew was turned by
-        self._filled: BlobCache | None = None
-        self._filled_in = -1  # the frame the frame-filling digit's cache was last handed out in
+        self._readings: dict[str, tuple[BlobCache, int]] = {}  # by name: a second reading's cache, last handed out in
         self._paper: tuple | None = None  # the last paper estimate made: (frame, the frame's thumbnail, estimate)
 
     def next_frame(self) -> None:
@@ -79,10 +78,19 @@ class BlobCache:
         """For a frame one digit may fill, read again shrunk (pipeline._filled_frame) by read_frame, which
         steps the cache it is given: that reading's cache, made when first needed, and made anew when the
         frame before did not read it, so that only a blob seen in the last frame is reused."""
-        if self._filled is None or self._filled_in != self.frame - 1:
-            self._filled = BlobCache(self.max_age)
-        self._filled_in = self.frame
-        return self._filled
+        return self._reading("filled")
+
+    def narrowed(self) -> "BlobCache":
+        """For that frame read shrunk once more with a narrower kernel (pipeline._filled_frame, filled_edge_kernel):
+        that reading's cache, kept as filled()'s is, apart from it, since its paper and blobs differ."""
+        return self._reading("narrowed")
+
+    def _reading(self, name: str) -> "BlobCache":
+        cache, handed_in = self._readings.get(name, (None, -1))
+        if cache is None or handed_in != self.frame - 1:
+            cache = BlobCache(self.max_age)
+        self._readings[name] = (cache, self.frame)
+        return cache
 
     def paper(self, grey: np.ndarray, estimate: Callable[[], tuple]) -> tuple:
         """The paper's estimate for the grey frame (pipeline.paper_estimate): the one made in a recent

@@ -133,9 +133,8 @@ class PipelineConfig:
     filled_height: float = 0.5  # ... at least this share of the frame's height (or width, read that sure) ...
     filled_margin: float = 0.01  # ... clear of the frame's edges by this share of its longer side (a
     # shadow's or sheet's edge, read as a 1 or a 7, runs off the frame) ...
-    filled_edge_kernel: float | None = 1 / 6  # ... and when that reading is not taken, the shrunk frame is read
-    # once more with this closing kernel (a share of its side) instead of small_kernel, after a first reading
-    # that is not one sure number or where the digit read shrunk reaches the frame's edge: narrower, it
+    filled_edge_kernel: float | None = 1 / 6  # ... and when the digit read shrunk is not, the shrunk frame is
+    # read once more with this closing kernel (a share of its side) instead of small_kernel: narrower, it
     # follows a hard shadow's edge that the small kernel takes for ink joined to the digit, and is still
     # wider than a marker's strokes there (None: not). It is read again only when ink too
     # wide for the closing's kernel and not for the small kernel, this share darker than the paper the
@@ -1299,7 +1298,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         digits = [Digit(d.digit, d.confidence, (d.box[0] - pad, d.box[1] - pad, d.box[2], d.box[3]))
                   for d in _read_grey(padded, classifier, again, pad=pad) or []]
     if not small and squarish:
-        digits = _filled_frame(grey, digits, classifier, config, None if cache is None else cache.filled)
+        digits = _filled_frame(grey, digits, classifier, config, cache)
     to_frame = 1.0 / scale
 
     def in_frame(box):
@@ -1378,9 +1377,9 @@ def _levelled(grey: np.ndarray, angle: float, numbers: list[Number], classifier,
 
 
 def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: PipelineConfig,
-                  cache: Callable[[], BlobCache] | None = None) -> list[Digit]:
+                  cache: BlobCache | None = None) -> list[Digit]:
     """`digits`, or the one digit that fills the frame when read as a small image (see filled_confidence);
-    `cache`, in live video, gives the blob cache of that reading (BlobCache.filled) when it is made.
+    `cache`, live video's, gives the blob caches of those readings (BlobCache.filled, .narrowed) when made.
 
     The closing's kernel, 1/12 of the frame, is narrower than the strokes of a marker
     digit that fills it: what is left of them after dividing is faint outlines, read as
@@ -1392,10 +1391,9 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
     foot), or one holding that digit, read the same at its place, beside others (a shadow's
     or the paper's dark corner read as a digit). A large digit read less surely is taken
     where the first reading is empty or one number read less surely still (filled_better):
-    blurred grey digits, read first as another digit. Where that reading is not taken, after a
-    first reading that is not one sure number or where the digit read shrunk reaches the frame's
-    edge (a hard shadow's edge joined to it), the small frame is read once more with a narrower
-    kernel, which follows a shadow's edge (filled_edge_kernel), and its digit judged the same way.
+    blurred grey digits, read first as another digit. Where the digit read shrunk reaches the
+    frame's edge, a hard shadow's edge joined to it, the small frame is read once more with a
+    narrower kernel, which follows that edge (filled_edge_kernel), and its digit judged the same way.
     """
     if config.filled_confidence is None or config.small_kernel is None or (
             len(digits) > config.filled_digits and (len(digits) > config.filled_broken or max(
@@ -1410,15 +1408,14 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
             grey, config, config.thick_sure_share if sure else config.thick_share):
         return digits
     small, scale = shrink(grey, config.min_side - 1)
-    again = read_frame(small, classifier, config, cache=None if cache is None else cache())
+    again = read_frame(small, classifier, config, cache=None if cache is None else cache.filled())
     found = _filled_digit(grey, again, scale, digits, numbers, sure, config)
-    # After one sure number, read again with the narrower kernel only where the shrunk digit reaches the edge:
-    # a soft shadow beside a sure digit reads with it as a sure 1.
     at_edge = len(again) == 1 and len(again[0].digits) == 1 and not _clear_of_edges(
         again[0].digits[0].box, small.shape, config.filled_margin * max(small.shape))
-    if found is None and config.filled_edge_kernel is not None and (at_edge or not sure):
+    if found is None and config.filled_edge_kernel is not None and at_edge:
         narrower = replace(config, small_kernel=config.filled_edge_kernel)
-        found = _filled_digit(grey, read_frame(small, classifier, narrower), scale, digits, numbers, sure, config)
+        narrowed = read_frame(small, classifier, narrower, cache=None if cache is None else cache.narrowed())
+        found = _filled_digit(grey, narrowed, scale, digits, numbers, sure, config)
     return digits if found is None else [found]
 
 

@@ -130,6 +130,10 @@ def test_the_cache_of_a_frame_filling_digit_s_second_reading_holds_only_while_it
     cache.next_frame()
     cache.next_frame()  # a frame without that reading
     assert cache.filled() is not first
+    narrowed = cache.narrowed()  # the same reading once more with a narrower kernel: a cache of its own
+    assert narrowed is not cache.filled()
+    cache.next_frame()
+    assert cache.narrowed() is narrowed
 
 
 def test_video_of_a_digit_filling_the_frame_reuses_its_second_reading(monkeypatch):

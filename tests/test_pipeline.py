@@ -1711,25 +1711,6 @@ def test_a_digit_filling_the_photo_joined_to_a_hard_shadow_when_shrunk_is_read_w
 
 
 @needs_model
-def test_a_digit_filling_the_photo_read_unsure_is_read_with_the_narrower_kernel_too(classifier, mnist_path):
-    """Square crops read first as nothing, or as an unsure other digit, whose reading shrunk with the small
-    kernel is not taken (nothing, or unsure): after a first reading that is not one sure number the shrunk
-    frame is read with the narrower kernel too, and each reads as its digit. After one sure number it is
-    not: a soft shadow beside a sure 9 reads with the narrower kernel as a sure 1, larger than the 9."""
-    crops = _square_crops(mnist_path, 602, [264]) + _square_crops(mnist_path, 605, [37, 178])
-    crops += _square_crops(mnist_path, 607, [266])
-    assert [c.texts for c in crops] == [["4"], ["8"], ["2"], ["8"]]
-    assert [[n.text for n in read_frame(c.image, classifier)] for c in crops] == [["4"], ["8"], ["2"], ["8"]]
-    config = PipelineConfig(filled_edge_kernel=None)
-    before = sum([n.text for n in read_frame(c.image, classifier, config)] == c.texts for c in crops)
-    assert before <= 1, before  # nothing, nothing, "1", "5" under OpenCV 5; under OpenCV 4 the 4 is read
-    rng = np.random.default_rng(300)
-    digits = DigitSource.find(str(mnist_path))
-    nine = [make_single_digit(rng, digits) for _ in range(47)][46]
-    assert nine.texts == ["9"] and [n.text for n in read_frame(nine.image, classifier)] == ["9"]
-
-
-@needs_model
 def test_a_soft_shadow_read_shrunk_as_a_wide_digit_is_not_taken(classifier, mnist_path):
     """A blank page whose soft shadow, wider than half the frame and not half as tall, reads shrunk as a
     2 less sure than filled_confidence: a digit under half the frame's height is taken for its width only

@@ -2346,11 +2346,18 @@ def _page_slope(lines: list[list[Digit]], config: PipelineConfig) -> float:
     slopes = []
     for line in lines:
         if len(line) >= config.line_fit:
-            x = np.array([d.box[0] + d.box[2] / 2 for d in line])
-            y = np.array([d.box[1] + d.box[3] / 2 for d in line])
-            if np.ptp(x) > 0:
-                slopes.append(float(np.polyfit(x, y, 1)[0]))
+            x = [d.box[0] + d.box[2] / 2 for d in line]
+            y = [d.box[1] + d.box[3] / 2 for d in line]
+            if max(x) > min(x):
+                slopes.append(_fitted_slope(x, y))
     return float(np.clip(median(slopes), -config.max_line_slope, config.max_line_slope)) if slopes else 0.0
+
+
+def _fitted_slope(x: list[float], y: list[float]) -> float:
+    """The least-squares slope of y against x, as np.polyfit(x, y, 1)[0] gives it to rounding, in plain
+    Python: a line holds a few digits, too few for numpy's per-call cost."""
+    mean_x, mean_y = sum(x) / len(x), sum(y) / len(y)
+    return sum((a - mean_x) * (b - mean_y) for a, b in zip(x, y, strict=True)) / sum((a - mean_x) ** 2 for a in x)
 
 
 def _number(digits: list[Digit]) -> Number:
@@ -2362,13 +2369,23 @@ def _line_overlap(near: list[Digit], digit: Digit, slope: float, config: Pipelin
     """The share of `digit`'s height inside the band of the `near` digits, each moved along `slope` to the
     digit, or None when the two share less than `line_overlap` of the smaller height: not on one line."""
     centre = digit.box[0] + digit.box[2] / 2
-    shifts = [slope * (centre - d.box[0] - d.box[2] / 2) for d in near]
-    top = median(d.box[1] + shift for d, shift in zip(near, shifts, strict=True))
-    bottom = median(d.box[1] + d.box[3] + shift for d, shift in zip(near, shifts, strict=True))
+    tops, bottoms = [], []  # statistics.median's values, without its cost, a few thousand calls a frame
+    for x, y, w, h in (d.box for d in near):
+        shift = slope * (centre - x - w / 2)
+        tops.append(y + shift)
+        bottoms.append(y + h + shift)
+    top, bottom = _median_of_few(tops), _median_of_few(bottoms)
     overlap = min(bottom, digit.box[1] + digit.box[3]) - max(top, digit.box[1])
     if overlap < config.line_overlap * min(bottom - top, digit.box[3]):
         return None
     return overlap / digit.box[3]
+
+
+def _median_of_few(values: list[float]) -> float:
+    """statistics.median() of a short list, the same value: the middle one, or the mean of the two."""
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
 def _join_pairs(boxes: np.ndarray, config: PipelineConfig) -> tuple[list, list]:

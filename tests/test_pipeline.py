@@ -4,6 +4,7 @@ import csv
 import dataclasses
 import itertools
 import math
+import statistics
 
 import cv2
 import numpy as np
@@ -2828,6 +2829,19 @@ def test_lines_of_touching_digits_read_better_cut_at_every_column_of_least_ink(c
     right = _read_exactly(classifier, lines)
     assert right >= 44  # the shipped model: 47
     assert right >= _read_exactly(classifier, lines, PipelineConfig(max_cuts=4)) + 3  # 41
+
+
+def test_the_grouping_s_plain_python_medians_and_slopes_are_numpy_s_and_statistics_s():
+    """_median_of_few and _fitted_slope stand in for statistics.median and np.polyfit, a few thousand calls
+    a frame: the same medians, and slopes within rounding."""
+    rng = np.random.default_rng(3)
+    for size in range(1, 8):
+        values = rng.uniform(-50, 500, size).tolist()
+        assert pipeline._median_of_few(values) == statistics.median(values)
+    for size in range(2, 14):
+        x, y = rng.uniform(0, 640, size).tolist(), rng.uniform(0, 480, size).tolist()
+        assert pipeline._fitted_slope(x, y) == pytest.approx(np.polyfit(x, y, 1)[0], rel=1e-9, abs=1e-12)
+    assert pipeline._fitted_slope([0.0, 100.0, 200.0], [10.0, 15.0, 20.0]) == pytest.approx(0.05)
 
 
 class CountingCrops:

@@ -243,6 +243,9 @@ class PipelineConfig:
     frame_corner: float = 0.03  # ... its hull, simplified within this share of its perimeter, has 4 corners
     # (or, round, it holds a piece at least this share of its height: a number circled; None: never) ...
     frame_round_inner: float | None = 0.35
+    frame_rectangle: float | None = 0.9  # ... a hull of more corners is four-sided too when it fills this share
+    # of the smallest rectangle round it or more: a sheet's edge on a table, a shadow cutting one of its
+    # corners (an ellipse fills 0.79; None: four corners only) ...
     frame_band: float = 0.15  # ... at most frame_max_across of its ink lies deeper inside the hull than this
     frame_max_across: float = 0.1  # share of its smaller side, and the piece it holds does
     max_stroke_fill: float = 0.7  # a piece filling more of its box than this is solid, not strokes (a scan's
@@ -1026,10 +1029,11 @@ def drop_frames(labels: np.ndarray, pieces: list[Blob], config: PipelineConfig =
 
     A frame holds a piece that could be a digit (not a speck, not a flat bar), clear of
     its sides and smaller than it, and is an outline with four sides: its convex hull
-    has four corners, its ink lies along that hull, and the piece it holds lies deep
-    inside. A 0 round a speck is rounder; a 2 or a 4 has ink across its hull; a 7's
-    empty corner is outside its hull. A round outline is a frame too when what it holds
-    is over a third of its height (`frame_round_inner`): a ring drawn round a number.
+    has four corners (or fills the rectangle round it: a shadow cut one off), its ink
+    lies along that hull, and the piece it holds lies deep inside. A 0 round a speck is
+    rounder; a 2 or a 4 has ink across its hull; a 7's empty corner is outside its hull.
+    A round outline is a frame too when what it holds is over a third of its height
+    (`frame_round_inner`): a ring drawn round a number.
     """
     kept = []
     # Only a piece at least min_digit_height tall can be held, and only one taller still can hold it:
@@ -1118,13 +1122,22 @@ def _frames(mask: np.ndarray, box, inner: list, config: PipelineConfig) -> bool:
     """Whether the piece `mask` (at `box`) is a four-sided outline with one of the `inner` boxes deep inside it, or
     a round one holding a piece `frame_round_inner` of its height."""
     hull, depth, band = _hull_depth(mask, config)
-    if len(cv2.approxPolyDP(hull, config.frame_corner * cv2.arcLength(hull, True), True)) > 4 and (
+    if not _four_sided(hull, config) and (
             config.frame_round_inner is None or not any(ih >= config.frame_round_inner * box[3] for *_, ih in inner)):
         return False  # round: a ring round a digit-sized piece (a number circled), not a 0 round a speck
     if np.count_nonzero(mask & (depth > band)) > config.frame_max_across * np.count_nonzero(mask):
         return False
     x, y = box[:2]
     return any(depth[iy + ih // 2 - y, ix + iw // 2 - x] > band for ix, iy, iw, ih in inner)
+
+
+def _four_sided(hull: np.ndarray, config: PipelineConfig) -> bool:
+    """Whether a convex hull has four sides: four corners once simplified within `frame_corner` of its
+    perimeter, or more filling `frame_rectangle` of the smallest rectangle round it."""
+    if len(cv2.approxPolyDP(hull, config.frame_corner * cv2.arcLength(hull, True), True)) <= 4:
+        return True
+    return config.frame_rectangle is not None and bool(
+        cv2.contourArea(hull) >= config.frame_rectangle * math.prod(cv2.minAreaRect(hull)[1]))
 
 
 def _hull_depth(mask: np.ndarray, config: PipelineConfig) -> tuple[np.ndarray, np.ndarray, float]:

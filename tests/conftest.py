@@ -16,6 +16,17 @@ DRAIN_SECONDS = 10  # for a test server's connections to end once it is told to 
 needs_model = pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
 
 
+class CountingClassifier:
+    """A classifier's stand-in that passes every call on, counting the crops it is given."""
+
+    def __init__(self, inner):
+        self.inner, self.crops = inner, 0
+
+    def predict(self, digits):
+        self.crops += len(digits)
+        return self.inner.predict(digits)
+
+
 def real_mnist_path() -> Path | None:
     """The real MNIST from MNIST_PATH or ../shared, or None."""
     for candidate in (os.environ.get("MNIST_PATH"), SHARED / "data" / "mnist.npz"):

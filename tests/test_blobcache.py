@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 import pytest
-from conftest import INT8
+from conftest import INT8, CountingClassifier
 
 from edge_app.blobcache import BlobCache
 from edge_app.pipeline import read_frame
@@ -54,15 +54,6 @@ def test_a_reading_is_reused_for_at_most_max_age_frames_and_only_while_seen():
     cache.next_frame()
     cache.next_frame()  # a frame without it
     assert cache.find(page_with_bar(), BOX) is None
-
-
-class CountingClassifier:
-    def __init__(self, inner):
-        self.inner, self.crops = inner, 0
-
-    def predict(self, digits):
-        self.crops += len(digits)
-        return self.inner.predict(digits)
 
 
 def shaken_video(photo, classifier, frames=6):

@@ -9,7 +9,7 @@ import statistics
 import cv2
 import numpy as np
 import pytest
-from conftest import REALDEV, needs_model
+from conftest import REALDEV, CountingClassifier, needs_model
 
 from edge_app import pipeline, scenes
 from edge_app.changes import dimmed, noisy, shadowed, turned
@@ -2862,17 +2862,6 @@ def test_the_grouping_s_plain_python_medians_and_slopes_are_numpy_s_and_statisti
     assert pipeline._fitted_slope([0.0, 100.0, 200.0], [10.0, 15.0, 20.0]) == pytest.approx(0.05)
 
 
-class CountingCrops:
-    """The classifier, counting the crops it is given."""
-
-    def __init__(self, classifier):
-        self.classifier, self.crops = classifier, 0
-
-    def predict(self, crops):
-        self.crops += len(crops)
-        return self.classifier.predict(crops)
-
-
 @needs_model
 def test_runs_that_cannot_read_better_are_not_read_and_the_readings_are_as_if_all_were(classifier, mnist_path,
                                                                                        monkeypatch):
@@ -2880,14 +2869,14 @@ def test_runs_that_cannot_read_better_are_not_read_and_the_readings_are_as_if_al
     of pieces that no path through could make read better are left unread or every run is read; far fewer
     crops are read."""
     lines = _touching_lines(mnist_path, 14, 30)
-    counting = CountingCrops(classifier)
+    counting = CountingClassifier(classifier)
     pruned = [read_frame(line.image, counting) for line in lines]
     fewer = counting.crops
 
     def every_run(index, box, count, runs, rows, probabilities, kind, config):
         return [k for k, (first, last, _, _) in enumerate(runs) if k not in rows and kind(first, last, count)]
     monkeypatch.setattr(pipeline, "_worth_reading", every_run)
-    counting = CountingCrops(classifier)
+    counting = CountingClassifier(classifier)
     assert [read_frame(line.image, counting) for line in lines] == pruned
     assert fewer < 0.8 * counting.crops  # the shipped model: 1,039 of 1,363 (never reading inner runs: 12
     # of the 30 lines read otherwise)

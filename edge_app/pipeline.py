@@ -206,6 +206,10 @@ class PipelineConfig:
     edge_aspect: float = 0.35
     edge_ratio: float | None = 0.3
     edge_strip: float = 0.1
+    # A blob this share of the frame's width and height or more that is a four-sided outline (as a frame is,
+    # holding nothing) is the whole sheet's edge on a darker table when its ink is darker than the table
+    # outside it by less than edge_ratio of what it is darker than the paper inside (None: never so)
+    edge_outline: float | None = 0.25
     # A piece is a line along a step in the paper (a sheet's or a note's edge on a table, the shadow it casts)
     # when step_line_share of its pixels or more lie by a step in the sharp paper estimate, it holds at most
     # step_line_width pixels of ink per pixel of its box's width and height together, and it is longer than
@@ -1231,6 +1235,8 @@ def drop_sheet_edges(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob],
         x, y, w, h = blob.box
         strip = max(3, int(round(config.edge_strip * h)))
         left, right = x - EDGE_CLEAR - strip, x + w + EDGE_CLEAR
+        if _sheet_outline(grey, labels, blob, config, pad):
+            continue
         if w > config.edge_aspect * h or left < pad or right + strip > grey.shape[1] - pad:
             kept.append(blob)
             continue
@@ -1247,6 +1253,41 @@ def drop_sheet_edges(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob],
         if min(sides) - ink >= config.edge_ratio * (max(sides) - ink):
             kept.append(blob)
     return kept
+
+
+def _sheet_outline(grey: np.ndarray, labels: np.ndarray, blob: Blob, config: PipelineConfig, pad: int) -> bool:
+    """Whether a large blob (`edge_outline` of the frame each way) is the outline a whole sheet on a darker
+    table leaves along its edge, holding nothing drop_frames() would take it for a frame round: four-sided
+    with its ink along its hull, as a frame's, and its ink (its median) hardly darker than the table round
+    its box (a strip `edge_strip` of its shorter side wide, EDGE_CLEAR pixels beyond it, ink left out)
+    against what it is darker than the paper inside it. A 0 or a box drawn on paper has paper outside it
+    too."""
+    x, y, w, h = blob.box
+    height, width = grey.shape[0] - 2 * pad, grey.shape[1] - 2 * pad
+    if config.edge_ratio is None or config.edge_outline is None or w < config.edge_outline * width or (
+            h < config.edge_outline * height):
+        return False
+    mask = _blob_mask(labels, blob, blob.box)
+    hull, depth, band = _hull_depth(mask, config)
+    if not _four_sided(hull, config) or (
+            np.count_nonzero(mask & (depth > band)) > config.frame_max_across * np.count_nonzero(mask)):
+        return False
+    inside = grey[y:y + h, x:x + w][(depth > band) & (labels[y:y + h, x:x + w] == 0)]
+    strip = max(3, int(round(config.edge_strip * min(w, h))))
+    x0, y0 = max(pad, x - EDGE_CLEAR - strip), max(pad, y - EDGE_CLEAR - strip)
+    x1 = min(grey.shape[1] - pad, x + w + EDGE_CLEAR + strip)
+    y1 = min(grey.shape[0] - pad, y + h + EDGE_CLEAR + strip)
+    around = np.ones((y1 - y0, x1 - x0), bool)  # the strip round the box
+    top, left = max(0, y - EDGE_CLEAR - y0), max(0, x - EDGE_CLEAR - x0)
+    around[top:y + h + EDGE_CLEAR - y0, left:x + w + EDGE_CLEAR - x0] = False
+    strip_area = np.count_nonzero(around)
+    around &= labels[y0:y1, x0:x1] == 0
+    if inside.size == 0 or np.count_nonzero(around) <= EDGE_PAPER * strip_area:
+        return False
+    # The median, not EDGE_INK's percentile: the outline is the table itself, as light and shadow fall on it
+    ink = float(np.median(grey[y:y + h, x:x + w][mask]))
+    table, paper = float(np.median(grey[y0:y1, x0:x1][around])), float(np.median(inside))
+    return table - ink < config.edge_ratio * (paper - ink)
 
 
 def drop_specks(blobs: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:

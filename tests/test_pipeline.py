@@ -1849,6 +1849,40 @@ def test_a_blank_sheet_on_a_table_is_not_read_as_a_number(classifier, mnist_path
     assert read(PipelineConfig(crop_whole=None, side_band=None)) >= 20
 
 
+def test_sheet_outline_is_the_table_round_a_sheet_not_a_box_drawn_on_paper():
+    """An outline round nothing, 440 x 320 px in a 640 x 480 frame: the band of table along a sheet's edge
+    (as dark as the table beyond it, the sheet's paper inside) is a sheet's outline; a box drawn in ink on
+    paper, paper on both sides of it, is not, nor is the table's band in a frame four times as large."""
+    ring = np.zeros((480, 640), np.int32)
+    cv2.rectangle(ring, (100, 80), (540, 400), 1, 12)
+    blob = Blob(cv2.boundingRect((ring > 0).astype(np.uint8)), (1,))
+    table = np.full((480, 640), 90, np.uint8)
+    table[92:389, 112:529] = 220  # the sheet, inside its band of table
+    drawn = np.full((480, 640), 220, np.uint8)
+    drawn[ring > 0] = 60
+    config = PipelineConfig()
+    assert pipeline._sheet_outline(table, ring, blob, config, 0)
+    assert not pipeline._sheet_outline(drawn, ring, blob, config, 0)
+    assert not pipeline._sheet_outline(table, ring, blob, PipelineConfig(edge_outline=None), 0)
+    larger = np.pad(table, ((0, 960), (0, 1280)), constant_values=90)  # under a quarter of it each way
+    assert not pipeline._sheet_outline(larger, np.pad(ring, ((0, 960), (0, 1280))), blob, config, 0)
+
+
+@needs_model
+def test_a_whole_blank_sheet_s_edge_on_a_darker_table_is_not_read_as_a_number(classifier, mnist_path):
+    """A blank sheet lying whole on a darker table: the paper's estimate leaves a band of "ink" along its
+    edge, a four-sided outline holding nothing, which drop_frames leaves (a frame holds a digit) and which
+    was read whole or cut (_sheet_outline, edge_outline)."""
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(520)
+    sheets = [make_scene(rng, digits, SceneConfig(table=1.0), texts=[]).image for _ in range(99)]
+    outlines = [sheets[i] for i in (15, 27, 70, 98)]
+    assert [read_frame(frame, classifier) for frame in outlines] == [[]] * 4
+    kept = PipelineConfig(edge_outline=None)
+    assert [[n.text for n in read_frame(frame, classifier, kept)] for frame in outlines] == [
+        ["151"], ["51"], ["121"], ["121"]]
+
+
 @needs_model
 def test_a_blank_whiteboard_with_its_frame_and_a_glare_is_not_read_as_a_number(classifier, mnist_path):
     # With nothing written, the frame is read again as a crop with paper round it; the wall and the

@@ -1129,7 +1129,7 @@ def _frames(mask: np.ndarray, box, inner: list, config: PipelineConfig) -> bool:
     if not _four_sided(hull, config) and (
             config.frame_round_inner is None or not any(ih >= config.frame_round_inner * box[3] for *_, ih in inner)):
         return False  # round: a ring round a digit-sized piece (a number circled), not a 0 round a speck
-    if np.count_nonzero(mask & (depth > band)) > config.frame_max_across * np.count_nonzero(mask):
+    if not _along_hull(mask, depth, band, config):
         return False
     x, y = box[:2]
     return any(depth[iy + ih // 2 - y, ix + iw // 2 - x] > band for ix, iy, iw, ih in inner)
@@ -1142,6 +1142,12 @@ def _four_sided(hull: np.ndarray, config: PipelineConfig) -> bool:
         return True
     return config.frame_rectangle is not None and bool(
         cv2.contourArea(hull) >= config.frame_rectangle * math.prod(cv2.minAreaRect(hull)[1]))
+
+
+def _along_hull(mask: np.ndarray, depth: np.ndarray, band: float, config: PipelineConfig) -> bool:
+    """Whether a piece's ink keeps to its hull's edge, as an outline's does: at most `frame_max_across` of it
+    deeper inside the hull than `band` (_hull_depth)."""
+    return np.count_nonzero(mask & (depth > band)) <= config.frame_max_across * np.count_nonzero(mask)
 
 
 def _hull_depth(mask: np.ndarray, config: PipelineConfig) -> tuple[np.ndarray, np.ndarray, float]:
@@ -1269,8 +1275,7 @@ def _sheet_outline(grey: np.ndarray, labels: np.ndarray, blob: Blob, config: Pip
         return False
     mask = _blob_mask(labels, blob, blob.box)
     hull, depth, band = _hull_depth(mask, config)
-    if not _four_sided(hull, config) or (
-            np.count_nonzero(mask & (depth > band)) > config.frame_max_across * np.count_nonzero(mask)):
+    if not (_four_sided(hull, config) and _along_hull(mask, depth, band, config)):
         return False
     inside = grey[y:y + h, x:x + w][(depth > band) & (labels[y:y + h, x:x + w] == 0)]
     strip = max(3, int(round(config.edge_strip * min(w, h))))

@@ -1238,11 +1238,11 @@ def drop_sheet_edges(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob],
         return blobs
     kept = []
     for blob in blobs:
+        if _sheet_outline(grey, labels, blob, config, pad):
+            continue
         x, y, w, h = blob.box
         strip = max(3, int(round(config.edge_strip * h)))
         left, right = x - EDGE_CLEAR - strip, x + w + EDGE_CLEAR
-        if _sheet_outline(grey, labels, blob, config, pad):
-            continue
         if w > config.edge_aspect * h or left < pad or right + strip > grey.shape[1] - pad:
             kept.append(blob)
             continue
@@ -1263,11 +1263,11 @@ def drop_sheet_edges(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob],
 
 def _sheet_outline(grey: np.ndarray, labels: np.ndarray, blob: Blob, config: PipelineConfig, pad: int) -> bool:
     """Whether a large blob (`edge_outline` of the frame each way) is the outline a whole sheet on a darker
-    table leaves along its edge, holding nothing drop_frames() would take it for a frame round: four-sided
-    with its ink along its hull, as a frame's, and its ink (its median) hardly darker than the table round
-    its box (a strip `edge_strip` of its shorter side wide, EDGE_CLEAR pixels beyond it, ink left out)
-    against what it is darker than the paper inside it. A 0 or a box drawn on paper has paper outside it
-    too."""
+    table leaves along its edge, holding no digit, so that drop_frames() did not take it for a frame round
+    one: four-sided with its ink along its hull, as a frame's, and its ink (its median) hardly darker than
+    the table round its box (a strip `edge_strip` of its shorter side wide, EDGE_CLEAR pixels beyond it,
+    ink left out) against what it is darker than the paper inside it. A 0 or a box drawn on paper has
+    paper outside it too."""
     x, y, w, h = blob.box
     height, width = grey.shape[0] - 2 * pad, grey.shape[1] - 2 * pad
     if config.edge_ratio is None or config.edge_outline is None or w < config.edge_outline * width or (

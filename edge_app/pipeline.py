@@ -118,6 +118,8 @@ class PipelineConfig:
     # are thick beside the frame; a number's line keeps the kernel above, which its rules need)
     small_kernel: float | None = 1 / 4
     small_aspect: float = 1.5
+    tall_aspect: float | None = 4.0  # ... or taller than wide, up to this many times: a photo cropped close
+    # round one digit, which is taller than wide, is as narrow as the digit (None: small_aspect either way)
     # A frame of that shape larger than min_side is read again shrunk under it, the small kernel's way, when
     # it reads at most filled_digits digits: nothing, one number less sure than filled_unsure, several
     # numbers (a digit broken across reads as two, one above the other), or one sure number (see
@@ -1343,9 +1345,10 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         scale = config.min_side / max(grey.shape)
         size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC)
-    squarish = max(grey.shape) < config.small_aspect * min(grey.shape)  # one digit may fill it
-    if config.small_kernel is not None and squarish and (
-            small or (config.flat_paper is not None and _flat_paper(grey, config))):
+    fillable = _may_fill(grey.shape, config)  # one digit may fill it
+    squarish = max(grey.shape) < config.small_aspect * min(grey.shape)
+    if config.small_kernel is not None and ((small and fillable) or (
+            squarish and config.flat_paper is not None and _flat_paper(grey, config))):
         config = replace(config, background_kernel=max(config.background_kernel, config.small_kernel))
     strip = _is_strip(grey.shape, config)
     square = config.crop_square is not None and max(grey.shape) < config.crop_square * min(grey.shape)
@@ -1360,7 +1363,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         again = replace(config, side_band=None) if small else config
         digits = [Digit(d.digit, d.confidence, (d.box[0] - pad, d.box[1] - pad, d.box[2], d.box[3]))
                   for d in _read_grey(padded, classifier, again, pad=pad) or []]
-    if not small and squarish:
+    if not small and fillable:
         digits = _filled_frame(grey, digits, classifier, config, cache)
     to_frame = 1.0 / scale
 
@@ -2481,6 +2484,18 @@ def _join_pairs(boxes: np.ndarray, config: PipelineConfig) -> tuple[list, list]:
             best = overlap[row, candidates]
             small.append((start + row, int(candidates[np.flatnonzero(best == best.max())[-1]])))
     return stacked, small
+
+
+def _may_fill(shape, config: PipelineConfig) -> bool:
+    """Whether one digit may fill a frame of this (height, width), so that _filled_frame reads it again: about
+    as wide as tall (`small_aspect`), or taller than wide by up to `tall_aspect`, as a photo cropped close round
+    one digit is. A small frame of either shape is read with the small kernel; a larger one only of the first,
+    when its paper is as flat as a scan's: a tall blank strip of glare-white paper, so read, took a soft
+    shadow's edge for a 7."""
+    height, width = shape[:2]
+    if config.tall_aspect is not None and height > width:
+        return height < config.tall_aspect * width
+    return max(height, width) < config.small_aspect * min(height, width)
 
 
 def _is_strip(shape, config: PipelineConfig) -> bool:

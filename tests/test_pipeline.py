@@ -1748,6 +1748,41 @@ def test_a_soft_shadow_read_shrunk_as_a_wide_digit_is_not_taken(classifier, mnis
     assert _filled_frame(grey, [], classifier, config) == []
 
 
+@needs_model
+def test_a_digit_cropped_close_to_a_narrow_photo_is_read_again_as_a_small_image(classifier, mnist_path):
+    """Cropped close round the digit (3% of paper), a marker 1, 1, 9 and 4 make photos about 1.6 times as tall
+    as wide, narrower than small_aspect lets be squarish: read once, their strokes wider than the closing's
+    kernel, they were nothing, a 0, a 0 and a 9. A frame taller than wide up to tall_aspect is one a digit
+    may fill, and is read again shrunk as a square one is."""
+    rng = np.random.default_rng(700)
+    digits = DigitSource.find(str(mnist_path))
+    scenes = [make_single_digit(rng, digits) for _ in range(106)]
+    crops = [fill_frame(scenes[i], margin=0.03, side=600) for i in (2, 45, 80, 105)]
+    assert [c.texts for c in crops] == [["1"], ["1"], ["9"], ["4"]]
+    assert all(PipelineConfig().small_aspect * c.image.shape[1] <= c.image.shape[0] for c in crops)
+    assert [[n.text for n in read_frame(c.image, classifier)] for c in crops] == [["1"], ["1"], ["9"], ["4"]]
+    config = PipelineConfig(tall_aspect=None)
+    assert [[n.text for n in read_frame(c.image, classifier, config)] for c in crops] == [[], ["0"], ["0"], ["9"]]
+
+
+@needs_model
+def test_a_tall_strip_of_flat_paper_is_not_read_with_the_small_kernel(classifier, mnist_path):
+    """The left 0.3 of a generated sheet, glare-white and blank (its number lies further right): 480x192 and
+    as flat as a scan's paper. Read with the small kernel, as a squarish frame of flat paper is, its soft
+    shadow's edge is a 7; a frame taller than small_aspect lets be squarish is only read again shrunk
+    (_may_fill), and it reads nothing."""
+    rng = np.random.default_rng(102)
+    digits = DigitSource.find(str(mnist_path))
+    sheet = [make_scene(rng, digits, SceneConfig()) for _ in range(40)][39]
+    strip = sheet.image[:, :int(sheet.image.shape[1] * 0.3)]
+    config = PipelineConfig()
+    assert _flat_paper(to_grey(strip), config) and strip.shape[0] >= config.small_aspect * strip.shape[1]
+    assert all(x >= strip.shape[1] for _, (x, _, _, _) in sheet.numbers)
+    assert read_frame(strip, classifier) == []
+    small_kernel = PipelineConfig(background_kernel=config.small_kernel)
+    assert [n.text for n in read_frame(strip, classifier, small_kernel)] == ["7"]
+
+
 def _square_crops(mnist_path, seed: int, items: list[int]) -> list:
     """Items of the targets' square crops (single-digit photos cropped to a square 600 px wide, the digit
     filling it but a 10% margin) made from generator seed `seed`."""

@@ -77,6 +77,8 @@ THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than th
 EDGE_CLEAR = 2  # pixels between a blob's box and the strips of paper drop_sheet_edges() compares
 EDGE_PAPER = 0.5  # share of a strip that must be free of ink for it to tell the paper's level
 EDGE_INK = 25  # percentile of a blob's pixels in the grey frame taken as its ink's level
+SCAN_PAPER = 95  # percentile of a small scan's grey levels that its paper is taken at
+SCAN_SIDE = 32  # pixels: a frame no longer than this is a scan, whatever its paper
 FINER_GAIN = 1.2  # a frame is read again larger for its small digits only when this much larger at least
 STEP_LINE_GAP = 3  # pixels between a line along a step drop_step_lines() drops and a piece broken off it
 
@@ -96,6 +98,10 @@ class PipelineConfig:
     small_sure: float = 0.9
     min_side: int = 256  # ... and smaller ones (scans, crops) enlarged to this, so kernels fit the strokes
     crop_pad: float = 0.15  # margin of paper added, as a share of the longer side, to re-read a crop
+    scan_margin: float | None = 0.125  # ... and to a small scan one digit may fill (_may_fill, _flat_paper) before
+    # it is enlarged, as a share of its longer side, at the level of its brightest 5% (None: none)
+    block_side: int | None = 6  # a frame enlarged in square blocks is read as it was before, when that is this
+    # many pixels or more on its longer side (_unblocked; None: as it is shown)
     crop_square: float | None = 1.2  # a frame whose longer side is under this many times its shorter may be a
     # photo cropped round one digit, as a scan is: read again as a crop when a stroke its border cuts dwarfs
     # every blob inside, specks of the paper (None: only scans; a camera's 4:3 frame with a sheet's or table's
@@ -1339,12 +1345,26 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         offset = (x, y)
     if frame.size == 0:
         return []
-    grey, scale = shrink(to_grey(frame), config.work_side)
+    whole_offset = offset  # the frame's corner in the whole frame's pixels; `offset`, the working image's
+    grey, block, corner = _unblocked(to_grey(frame), config)  # a small scan shown enlarged in blocks, as it was
+    grey, scale = shrink(grey, config.work_side)
     small = max(grey.shape) < config.min_side  # no camera's frame: a scan, or a crop of a digit or number
+    margin = 0
     if small:
+        if config.scan_margin is not None and _may_fill(grey.shape, config) and (
+                max(grey.shape) <= SCAN_SIDE or (config.flat_paper is not None and _flat_paper(grey, config))):
+            # A scan of one digit (a small photo's paper is not flat: a hard shadow's half, beside paper added
+            # at the level of the lit half, lost its digit): paper round it before it is enlarged, so that
+            # strokes that reach its edges are rounded off there as elsewhere, not carried on (and the digit
+            # read as cut by the border).
+            margin = max(1, int(round(config.scan_margin * max(grey.shape))))
+            grey = cv2.copyMakeBorder(grey, margin, margin, margin, margin, cv2.BORDER_CONSTANT,
+                                      value=int(np.percentile(grey, SCAN_PAPER)))
         scale = config.min_side / max(grey.shape)
         size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC)
+    scale /= block
+    offset = (offset[0] + corner[0] - margin * block, offset[1] + corner[1] - margin * block)
     fillable = _may_fill(grey.shape, config)  # one digit may fill it
     squarish = max(grey.shape) < config.small_aspect * min(grey.shape)
     if config.small_kernel is not None and ((small and fillable) or (
@@ -1368,7 +1388,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
     to_frame = 1.0 / scale
 
     def in_frame(box):
-        return _clip_box(_scale_box(box, to_frame, offset), frame.shape, offset)
+        return _clip_box(_scale_box(box, to_frame, offset), frame.shape, whole_offset)
     lines, slope = _lines_and_slope([Digit(d.digit, d.confidence, in_frame(d.box)) for d in digits], config)
     one_number = config.strip_whole and strip and len(lines) == 1  # a number's line, cropped: gaps inside it too
     numbers = _numbers(lines, replace(config, number_gap=math.inf) if one_number else config)
@@ -1474,6 +1494,7 @@ def _filled_frame(grey: np.ndarray, digits: list[Digit], classifier, config: Pip
             grey, config, config.thick_sure_share if sure else config.thick_share):
         return digits
     small, scale = shrink(grey, config.min_side - 1)
+    config = replace(config, scan_margin=None)  # a photo shrunk, not a scan: its paper is the photo's own
     again = read_frame(small, classifier, config, cache=None if cache is None else cache.filled())
     found = _filled_digit(grey, again, scale, digits, numbers, sure, config)
     at_edge = len(again) == 1 and len(again[0].digits) == 1 and not _clear_of_edges(
@@ -2484,6 +2505,27 @@ def _join_pairs(boxes: np.ndarray, config: PipelineConfig) -> tuple[list, list]:
             best = overlap[row, candidates]
             small.append((start + row, int(candidates[np.flatnonzero(best == best.max())[-1]])))
     return stacked, small
+
+
+def _unblocked(grey: np.ndarray, config: PipelineConfig) -> tuple[np.ndarray, int, tuple[int, int]]:
+    """A grey image that is a small scan enlarged in square blocks (an image viewer's nearest-neighbour zoom)
+    as it was, the partial blocks at its edges left out: (image, the blocks' side, the first whole block's
+    (x, y)); (grey, 1, (0, 0)) when it is none, or when so shrunk its longer side would be under `block_side`
+    pixels, or it is larger than `work_side` (shrunk first, its blocks are smoothed anyway). Its columns (rows)
+    differ only at the blocks' edges, at least three each way.
+    Enlarged from 8x8 in blocks 4 pixels wide, a scan read as blocks, smoothed into staircases, not strokes."""
+    if config.block_side is None or min(grey.shape) < 3 or max(grey.shape) > config.work_side or not (
+            np.array_equal(grey[:, 0], grey[:, 1]) or np.array_equal(grey[:, 1], grey[:, 2])):
+        return grey, 1, (0, 0)  # a zoom's blocks 2 pixels wide or more leave two columns of 0-2 alike
+    steps = [np.flatnonzero((image[:, 1:] != image[:, :-1]).any(axis=0)) + 1 for image in (grey, grey.T)]
+    if min(len(s) for s in steps) < 3:  # a flat bar's or box's two edges each way say nothing of a zoom
+        return grey, 1, (0, 0)
+    side = math.gcd(*(int(v) for s in steps for v in np.diff(s)))
+    x, y = (int(s[0]) % side if side else 0 for s in steps)
+    if side < 2 or max(grey.shape) < config.block_side * side:
+        return grey, 1, (0, 0)
+    return np.ascontiguousarray(grey[y:y + (grey.shape[0] - y) // side * side:side,
+                                     x:x + (grey.shape[1] - x) // side * side:side]), side, (x, y)
 
 
 def _may_fill(shape, config: PipelineConfig) -> bool:

@@ -37,6 +37,7 @@ from edge_app.pipeline import (
     _slashed_dates,
     _thick_ink,
     _touches_border,
+    _unblocked,
     _without_lines_down,
     _without_slivers,
     close_ellipse,
@@ -3029,10 +3030,15 @@ def test_small_scans_enlarged_in_blocks_are_read_as_tight_crops(classifier, mnis
     (_, _), (x_test, y_test) = mnist
     scans = [small_scan(image) for image in x_test[:100]]
     assert scans[0].shape == (64, 64) and np.array_equal(scans[0], np.kron(scans[0][::4, ::4], np.ones((4, 4))))
-    right = _scans_read_exactly(classifier, scans, y_test[:100])
+    # As shown, filling the frame (the scans are read now as the 16x16 scans they were, _unblocked, with paper
+    # added round them before they are enlarged, scan_margin: below).
+    as_shown = PipelineConfig(block_side=None, scan_margin=None)
+    right = _scans_read_exactly(classifier, scans, y_test[:100], as_shown)
     # The sheet-edge filter drops some of the lines a solid margin leaves: 99 with it, 98 without.
-    solid = _scans_read_exactly(classifier, scans, y_test[:100], PipelineConfig(max_stroke_fill=0.5, edge_ratio=None))
+    solid = _scans_read_exactly(classifier, scans, y_test[:100],
+                                dataclasses.replace(as_shown, max_stroke_fill=0.5, edge_ratio=None))
     assert right >= 99 and right >= solid + 2, (right, solid)  # 100 and 98
+    assert _scans_read_exactly(classifier, scans, y_test[:100]) >= 99
 
 
 @needs_model
@@ -3064,6 +3070,55 @@ def test_flat_paper_is_a_scan_s_even_paper_not_a_photo_s():
     assert _flat_paper(board.astype(np.uint8), dataclasses.replace(config, flat_clipped=0.3))
 
 
+def test_unblocked_finds_a_scan_enlarged_in_square_blocks():
+    config = PipelineConfig()
+    small = np.random.default_rng(0).integers(0, 256, (8, 8)).astype(np.uint8)
+    zoomed = cv2.resize(small, (32, 32), interpolation=cv2.INTER_NEAREST)
+    shown = cv2.copyMakeBorder(zoomed, 3, 5, 6, 2, cv2.BORDER_CONSTANT, value=255)  # paper of 3, 5, 6, 2 px
+    image, side, corner = _unblocked(shown, config)
+    assert side == 4 and corner == (2, 3)  # the first whole block: one of paper left of the digit, none above
+    assert np.array_equal(image[:8, 1:9], small) and np.all(image[:, 0] == 255) and np.all(image[8] == 255)
+    assert _unblocked(zoomed, config)[1:] == (4, (0, 0))
+    frame = np.random.default_rng(1).integers(0, 256, (480, 640)).astype(np.uint8)  # a camera's grain
+    assert _unblocked(frame, config) == (frame, 1, (0, 0))
+    bar = np.full((300, 300), 255, np.uint8)
+    bar[40:260, 120:160] = 0  # a flat bar: two steps each way, 40 and 220 px apart
+    assert _unblocked(bar, config)[1] == 1
+    assert _unblocked(cv2.resize(small, (16, 16), interpolation=cv2.INTER_NEAREST), config)[1] == 2
+    assert _unblocked(zoomed, dataclasses.replace(config, block_side=9))[1] == 1  # 8 px shrunk: under 9
+    assert _unblocked(zoomed, dataclasses.replace(config, block_side=None))[1] == 1
+
+
+@needs_model
+def test_a_small_scan_enlarged_in_blocks_is_read_as_the_scan_it_was(classifier, mnist):
+    """MNIST digits as 8x8 scans (optdigits' size) shown 4 times larger in square blocks: enlarged again
+    smoothly, their blocks are staircases. Read as the 8x8 scans they were (_unblocked), each reads as the
+    8x8 scan does, its boxes 4 times as large (to a block: each is rounded to whole pixels of its frame)."""
+    (_, _), (x_test, y_test) = mnist
+    small = [small_scan(image, side=8, enlarge=1) for image in x_test[:200]]
+    shown = [small_scan(image, side=8, enlarge=4) for image in x_test[:200]]
+    for scan, zoomed in zip(small[:20], shown[:20], strict=True):
+        as_scan, as_zoomed = read_frame(scan, classifier), read_frame(zoomed, classifier)
+        assert [n.text for n in as_zoomed] == [n.text for n in as_scan]
+        assert all(abs(a - 4 * b) <= 4 for n, m in zip(as_zoomed, as_scan, strict=True)
+                   for a, b in zip(n.box, m.box, strict=True))
+    right = _scans_read_exactly(classifier, shown, y_test[:200])
+    as_shown = _scans_read_exactly(classifier, shown, y_test[:200], PipelineConfig(block_side=None))
+    assert right >= 190 and right >= as_shown + 8, (right, as_shown)  # 197 and 183
+
+
+@needs_model
+def test_a_small_scan_gets_paper_round_it_before_it_is_enlarged(classifier, mnist):
+    """MNIST digits as 8x8 scans, the digit filling the field: enlarged as they are, strokes that reach the
+    edge are carried on past it, and the digit is read as one the border cuts. With an eighth of the scan's
+    side of its paper round it first (scan_margin), they are rounded off there as elsewhere."""
+    (_, _), (x_test, y_test) = mnist
+    scans = [small_scan(image, side=8, enlarge=1) for image in x_test[:200]]
+    right = _scans_read_exactly(classifier, scans, y_test[:200])
+    bare = _scans_read_exactly(classifier, scans, y_test[:200], PipelineConfig(scan_margin=None))
+    assert right >= 190 and right >= bare + 5, (right, bare)  # 197 and 188
+
+
 def coarse_scan(image: np.ndarray, side: int) -> np.ndarray:
     """An MNIST digit as UCI's optdigits holds its digits (32x32 bitmaps with 4x4 blocks counted into 8x8),
     enlarged again to `side` pixels, dark on white: thick, soft strokes that fill the frame."""
@@ -3090,10 +3145,14 @@ def test_scans_of_digits_in_a_form_s_box_are_read_without_the_box(classifier, mn
     (_, _), (x_test, y_test) = mnist
 
     scans, labels = [in_a_form_box(image) for image in x_test[1000:1100]], y_test[1000:1100]
-    close = _scans_read_exactly(classifier, scans, labels)
-    wide = _scans_read_exactly(classifier, scans, labels, PipelineConfig(frame_margin=0.05))
+    # As the box runs along the frame's edge (no paper added round a small scan before it is enlarged): with
+    # the paper (scan_margin) the box is clear of the edge and read as a frame either way, 98 and 98.
+    edge = PipelineConfig(scan_margin=None)
+    close = _scans_read_exactly(classifier, scans, labels, edge)
+    wide = _scans_read_exactly(classifier, scans, labels, dataclasses.replace(edge, frame_margin=0.05))
     # The shipped model: 97 and 92 (of the first 500 test digits, 492 and 466; 98 of these 100 without a box).
     assert close >= 94 and close >= wide + 3
+    assert _scans_read_exactly(classifier, scans, labels) >= close
 
 
 @needs_model

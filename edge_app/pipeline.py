@@ -77,7 +77,7 @@ THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than th
 EDGE_CLEAR = 2  # pixels between a blob's box and the strips of paper drop_sheet_edges() compares
 EDGE_PAPER = 0.5  # share of a strip that must be free of ink for it to tell the paper's level
 EDGE_INK = 25  # percentile of a blob's pixels in the grey frame taken as its ink's level
-SCAN_PAPER = 95  # percentile of a small scan's grey levels that its paper is taken at
+SCAN_PAPER = 95  # percentile of a small scan's grey levels its paper is taken at: its brightest 5%
 SCAN_SIDE = 32  # pixels: a frame no longer than this is a scan, whatever its paper
 FINER_GAIN = 1.2  # a frame is read again larger for its small digits only when this much larger at least
 STEP_LINE_GAP = 3  # pixels between a line along a step drop_step_lines() drops and a piece broken off it
@@ -98,8 +98,9 @@ class PipelineConfig:
     small_sure: float = 0.9
     min_side: int = 256  # ... and smaller ones (scans, crops) enlarged to this, so kernels fit the strokes
     crop_pad: float = 0.15  # margin of paper added, as a share of the longer side, to re-read a crop
-    scan_margin: float | None = 0.125  # ... and to a small scan one digit may fill (_may_fill, _flat_paper) before
-    # it is enlarged, as a share of its longer side, at the level of its brightest 5% (None: none)
+    scan_margin: float | None = 0.125  # ... and to a small scan one digit may fill (_may_fill; its paper as even
+    # as a scan's, or itself SCAN_SIDE px at most) before it is enlarged, as a share of its longer side, at the
+    # level of its brightest SCAN_PAPER percent (None: none)
     block_side: int | None = 6  # a frame enlarged in square blocks is read as it was before, when that is this
     # many pixels or more on its longer side (_unblocked; None: as it is shown)
     crop_square: float | None = 1.2  # a frame whose longer side is under this many times its shorter may be a

@@ -3076,9 +3076,15 @@ def test_unblocked_finds_a_scan_enlarged_in_square_blocks():
     zoomed = cv2.resize(small, (32, 32), interpolation=cv2.INTER_NEAREST)
     shown = cv2.copyMakeBorder(zoomed, 3, 5, 6, 2, cv2.BORDER_CONSTANT, value=255)  # paper of 3, 5, 6, 2 px
     image, side, corner = _unblocked(shown, config)
-    assert side == 4 and corner == (2, 3)  # the first whole block: one of paper left of the digit, none above
-    assert np.array_equal(image[:8, 1:9], small) and np.all(image[:, 0] == 255) and np.all(image[8] == 255)
-    assert _unblocked(zoomed, config)[1:] == (4, (0, 0))
+    # A pixel for each block, the paper's cut ones too: 2 (cut) + 1 columns left of the digit, 1 (cut) right;
+    # 1 (cut) row above, 1 and 1 (cut) below. The first pixel's block would start 2 columns left of the image.
+    assert side == 4 and corner == (-2, -1) and image.shape == (11, 11)
+    assert np.array_equal(image[1:9, 2:10], small) and np.all(image[:, :2] == 255) and np.all(image[9:] == 255)
+    assert np.array_equal(_unblocked(zoomed, config)[0], small) and _unblocked(zoomed, config)[1:] == (4, (0, 0))
+    for size in (20, 28, 61):  # zooms by factors that are not whole, as OpenCV and Pillow make them
+        for how in (cv2.INTER_NEAREST, cv2.INTER_NEAREST_EXACT):
+            image, factor, corner = _unblocked(cv2.resize(small, (size, size), interpolation=how), config)
+            assert np.array_equal(image, small) and factor == size / 8 and corner == (0, 0)
     frame = np.random.default_rng(1).integers(0, 256, (480, 640)).astype(np.uint8)  # a camera's grain
     assert _unblocked(frame, config) == (frame, 1, (0, 0))
     bar = np.full((300, 300), 255, np.uint8)
@@ -3091,9 +3097,9 @@ def test_unblocked_finds_a_scan_enlarged_in_square_blocks():
 
 @needs_model
 def test_a_small_scan_enlarged_in_blocks_is_read_as_the_scan_it_was(classifier, mnist):
-    """MNIST digits as 8x8 scans (optdigits' size) shown 4 times larger in square blocks: enlarged again
-    smoothly, their blocks are staircases. Read as the 8x8 scans they were (_unblocked), each reads as the
-    8x8 scan does, its boxes 4 times as large (to a block: each is rounded to whole pixels of its frame)."""
+    """MNIST digits as 8x8 scans (optdigits' size) shown 4 times larger in square blocks, or at 28x28: enlarged
+    again smoothly, their blocks are staircases. Read as the 8x8 scans they were (_unblocked), each reads as
+    the 8x8 scan does, its boxes as much larger (to a block: each is rounded to whole pixels of its frame)."""
     (_, _), (x_test, y_test) = mnist
     small = [small_scan(image, side=8, enlarge=1) for image in x_test[:200]]
     shown = [small_scan(image, side=8, enlarge=4) for image in x_test[:200]]
@@ -3105,6 +3111,13 @@ def test_a_small_scan_enlarged_in_blocks_is_read_as_the_scan_it_was(classifier, 
     right = _scans_read_exactly(classifier, shown, y_test[:200])
     as_shown = _scans_read_exactly(classifier, shown, y_test[:200], PipelineConfig(block_side=None))
     assert right >= 190 and right >= as_shown + 8, (right, as_shown)  # 197 and 183
+    # Zoomed to 28x28 (blocks of 3 and 4 pixels) by OpenCV's nearest neighbour: read as the 8x8 scan too.
+    zoomed = [cv2.resize(scan, (28, 28), interpolation=cv2.INTER_NEAREST) for scan in small]
+    for scan, image in zip(small[:20], zoomed[:20], strict=True):
+        assert [n.text for n in read_frame(image, classifier)] == [n.text for n in read_frame(scan, classifier)]
+    right = _scans_read_exactly(classifier, zoomed, y_test[:200])
+    as_shown = _scans_read_exactly(classifier, zoomed, y_test[:200], PipelineConfig(block_side=None))
+    assert right >= 190 and right >= as_shown + 8, (right, as_shown)  # 197 and 181
 
 
 @needs_model

@@ -2562,9 +2562,7 @@ def _zoom_starts(steps: np.ndarray, length: int) -> list[int] | None:
     NEAREST, OpenCV's INTER_NEAREST_EXACT); where that is a whole number, reckoned in floating point it may
     fall either side, so a block may start a pixel later there. A start no step shows parts equal pixels."""
     seen = set(int(v) for v in steps)
-    for n in range(2, length * 2 // 3 + 1):
-        if 2 * len(seen) < n - 1:
-            continue
+    for n in range(max(2, len(seen) + 1), min(2 * len(seen) + 1, length * 2 // 3) + 1):  # n - 1 starts hold them
         for c in (0, 1):  # c / 2
             starts = [0]
             for j in range(1, n):

@@ -2542,10 +2542,10 @@ def _unzoomed(grey: np.ndarray, steps: list[np.ndarray], config: PipelineConfig
     """_unblocked() for a small frame zoomed by a factor that is not whole (8x8 shown at 28x28: blocks of 3
     and 4 pixels), edge to edge: the columns (rows) at which it `steps` from one to the next are all where a
     block starts when n pixels are spread over its width by nearest neighbour, either as OpenCV does (a pixel
-    from floor(x * n / width)) or from each pixel's centre, for some n at most 2/3 of the width, and they
-    are half or more of those n - 1 starts. Read at its blocks' starts (nothing is lost: the frame is the
-    same between them), the factor its longer side is shrunk by; None when it is none. Frames under `min_side`
-    only: a zoom with paper added round it is left to _unblocked's whole blocks."""
+    from floor(x * n / width)) or from each pixel's centre (_zoom_starts). Read at its blocks' starts (nothing
+    is lost: the frame is the same between them), the factor its longer side is shrunk by (boxes are mapped
+    back by that one factor, so a zoom by another factor each way maps them only roughly); None when it is
+    none. Frames under `min_side` only: a zoom with paper added round it is left to _unblocked's whole blocks."""
     if max(grey.shape) >= config.min_side:
         return None
     starts = [_zoom_starts(s, length) for s, length in zip(steps, (grey.shape[1], grey.shape[0]), strict=True)]
@@ -2557,7 +2557,8 @@ def _unzoomed(grey: np.ndarray, steps: list[np.ndarray], config: PipelineConfig
 
 def _zoom_starts(steps: np.ndarray, length: int) -> list[int] | None:
     """The first pixel of each block of the coarsest nearest-neighbour zoom of n pixels to `length` whose
-    block starts hold every one of `steps` (at least half of them), n from 2 to 2/3 of `length`; None if none.
+    block starts hold every one of `steps`, they at least half of them (n - 1 from as many as the steps to
+    twice as many, n at most 2/3 of `length`: blocks 1.5 pixels wide on average or more); None if none.
     A zoom takes pixel floor((x + c) * n / length) for pixel x, c 0 (OpenCV's INTER_NEAREST) or 1/2 (Pillow's
     NEAREST, OpenCV's INTER_NEAREST_EXACT); where that is a whole number, reckoned in floating point it may
     fall either side, so a block may start a pixel later there. A start no step shows parts equal pixels."""

@@ -1367,7 +1367,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
     scale /= block
     offset = (offset[0] + corner[0] - round(margin * block), offset[1] + corner[1] - round(margin * block))
     fillable = _may_fill(grey.shape, config)  # one digit may fill it
-    squarish = max(grey.shape) < config.small_aspect * min(grey.shape)
+    squarish = _squarish(grey.shape, config)
     if config.small_kernel is not None and ((small and fillable) or (
             squarish and config.flat_paper is not None and _flat_paper(grey, config))):
         config = replace(config, background_kernel=max(config.background_kernel, config.small_kernel))
@@ -2584,7 +2584,12 @@ def _may_fill(shape, config: PipelineConfig) -> bool:
     height, width = shape[:2]
     if config.tall_aspect is not None and height > width:
         return height < config.tall_aspect * width
-    return max(height, width) < config.small_aspect * min(height, width)
+    return _squarish(shape, config)
+
+
+def _squarish(shape, config: PipelineConfig) -> bool:
+    """Whether a frame of this (height, width) is about as wide as tall: under `small_aspect` times either way."""
+    return max(shape[:2]) < config.small_aspect * min(shape[:2])
 
 
 def _is_strip(shape, config: PipelineConfig) -> bool:

@@ -85,6 +85,11 @@ class BlobCache:
         that reading's cache, kept as filled()'s is, apart from it, since its paper and blobs differ."""
         return self._reading("narrowed")
 
+    def inverted(self) -> "BlobCache":
+        """For a mostly dark frame read again with its grey levels inverted (pipeline.read_frame): that
+        reading's cache, kept as filled()'s is; its blobs are light ink's, not the dark ground's."""
+        return self._reading("inverted")
+
     def _reading(self, name: str) -> "BlobCache":
         cache, handed_in = self._readings.get(name, (None, -1))
         if cache is None or handed_in != self.frame - 1:

@@ -39,6 +39,8 @@ BRACKETED = ("(ddd) ddd-dddd", "(ddd)ddd-dddd", "(ddd) ddd dddd", "(dd) dddd ddd
 DESCENDING = "479"  # digits many write with a tail hanging below the others: 30-60% of its height more
 BOARD_CLEAR = 6  # pixels at least between a whiteboard's frame and the writing
 RULE_INKS = {"blue": (200, 150, 90), "grey": (130, 130, 130), "red": (110, 110, 220)}  # printed notebook lines
+BLACKBOARDS = {"black": (42, 45, 45), "slate": (70, 64, 58), "green": (55, 78, 48)}  # BGR
+CHALKS = {"white": (228, 232, 232), "yellow": (150, 228, 236), "pink": (200, 185, 240)}
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class SceneConfig:
     columns: float = 0.0  # share of lines written as two numbers of 1-6 digits side by side, in columns ...
     column_gap: tuple[float, float] = (2.5, 5.0)  # ... this many digit heights apart
     descenders: float = 0.0  # share of 4s, 7s and 9s written with a long tail below the line (DESCENDING)
+    chalk: float = 0.0  # share written in chalk on a blackboard: light, dusty strokes on a dark board, with the
+    # haze of wiped chalk (light ink on a dark ground)
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -379,7 +383,11 @@ def _photograph(ink_alpha, numbers, digits, rng, config):
     """Paper, ink, light, shadow, perspective, blur, noise and JPEG; boxes follow the geometry."""
     h, w = ink_alpha.shape
     board = config.board and rng.random() < config.board
-    if board:
+    if config.chalk and rng.random() < config.chalk:
+        paper = np.array(BLACKBOARDS[rng.choice(list(BLACKBOARDS))], np.float32) + rng.uniform(-8, 8)
+        ink = np.array(CHALKS[rng.choice(list(CHALKS))], np.float32) * rng.uniform(0.75, 1.0)
+        ink_alpha, texture = _chalk(ink_alpha, rng), -0.6 * _ghosts(h, w, rng)  # wiped chalk is lighter
+    elif board:
         paper = np.float32(rng.uniform(222, 245)) + rng.uniform(-6, 6, 3).astype(np.float32)
         ink = np.array(MARKERS[rng.choice(list(MARKERS))], np.float32)
         ink_alpha, texture = _marker(ink_alpha, rng), _ghosts(h, w, rng)
@@ -457,6 +465,16 @@ def _marker(ink_alpha, rng):
     streaks = cv2.blur(streaks, (15, 1) if rng.random() < 0.5 else (1, 15))  # dragged along one way
     streaks /= max(1e-6, float(streaks.std()))
     return ink_alpha * np.clip(rng.uniform(0.8, 0.95) + 0.12 * streaks, 0.45, 1.0)
+
+
+def _chalk(ink_alpha, rng):
+    """Chalk strokes: broad, their dust patchy across the stroke, where the board's grain skips."""
+    h, w = ink_alpha.shape
+    broader = int(rng.integers(1, 4))
+    ink_alpha = cv2.dilate(ink_alpha, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (broader + 1, broader + 1)))
+    dust = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 0.8)
+    dust /= max(1e-6, float(dust.std()))
+    return ink_alpha * np.clip(rng.uniform(0.7, 0.9) + rng.uniform(0.1, 0.25) * dust, 0.3, 1.0)
 
 
 def _ghosts(h, w, rng):

@@ -189,3 +189,22 @@ def test_video_of_a_steady_page_reads_as_with_its_paper_estimated_every_frame(mo
     monkeypatch.setattr(blobcache, "PAPER_AGE", 1)  # a new estimate every frame
     fresh = shaken_video(photo, classifier, frames=8)
     assert reused[0][0] and [text for text, _ in reused] == [text for text, _ in fresh]
+
+
+@pytest.mark.skipif(not INT8.is_file(), reason="no shipped model yet: run `make models`")
+def test_video_of_a_blackboard_is_read_inverted_with_a_cache_of_its_own(monkeypatch):
+    """Chalk on a board is read with the frame's grey levels inverted (pipeline.read_frame): in video that
+    reading has a blob cache of its own (BlobCache.inverted), as a frame read again shrunk has."""
+    from edge_app.classifier import Classifier
+    from edge_app.scenes import SceneConfig
+    classifier = Classifier(INT8)
+    photo = make_scene(np.random.default_rng(6), config=SceneConfig(chalk=1.0)).image  # the stroke font
+    cached = shaken_video(photo, classifier, frames=8)
+    read = [text for text, _ in cached]
+    assert read[0] and all(text == read[0] for text in read), read
+    assert max(crops for _, crops in cached[1:]) < 0.4 * cached[0][1], cached
+    monkeypatch.setattr(BlobCache, "inverted", lambda cache: BlobCache())  # a fresh cache every frame
+    fresh = shaken_video(photo, classifier, frames=8)
+    # where a shaken frame reads a digit otherwise, the cache keeps the first reading
+    assert sum(text == first for (text, _), first in zip(fresh, read, strict=True)) >= 6, (fresh, read)
+    assert min(crops for _, crops in fresh[1:]) >= 0.5 * cached[0][1], fresh

@@ -5,7 +5,8 @@ on them. A scene is a sheet of paper (white, beige, blue or yellow, with some
 texture) holding lines of numbers of 1-12 digits in pen, marker or pencil, some
 digits touching, seen under uneven light with a soft shadow, slight perspective
 and rotation, blur, noise and JPEG compression; optionally on ruled or squared
-paper (SceneConfig.rules), or lying whole on a table (SceneConfig.table); numbers may
+paper (SceneConfig.rules), or lying whole on a table (SceneConfig.table), or written in
+marker on a whiteboard (SceneConfig.board) or in chalk on a blackboard (SceneConfig.chalk); numbers may
 be written as dates and phone numbers with dashes, dots and gaps (SceneConfig.separators),
 dates with slashes (SceneConfig.dates), phone numbers with the area code in brackets
 (SceneConfig.brackets), two to a line in columns (SceneConfig.columns), their digits spaced

@@ -162,6 +162,8 @@ class PipelineConfig:
     # pixels at one grey level; None: never) is read with the small kernel too: with no light to follow, the
     # camera's kernel only loses strokes a tenth of the frame wide, as a scan's digit filling it has.
     flat_paper: float | None = 0.3
+    flat_clipped: float = 0.5  # ... but white (255) only when this share is within FLAT_WHITE levels of it: paper
+    # overexposed all over, not a glare on a board, the rest of it lit unevenly
     # A frame whose lightest pixels lie this many times further above its median than its darkest lie below
     # it is read with its grey levels inverted too (read_frame, _dark_ground: light ink on a dark ground;
     # None: never) when its light is in strokes: it reaches less than `light_strokes` of the frame's shorter
@@ -170,8 +172,6 @@ class PipelineConfig:
     # 800 (150 in strokes, read as before)
     dark_ground: float | None = 2.0
     light_strokes: float = 0.1
-    flat_clipped: float = 0.5  # ... but white (255) only when this share is within FLAT_WHITE levels of it: paper
-    # overexposed all over, not a glare on a board, the rest of it lit unevenly
     fill_strokes: bool = True  # see _under_strokes
     stroke_inside: float | None = 8.0  # grey levels: an enclosed region is filled only when at most this much
     # lighter than the ink round it, a stroke's inside, not a grid's cell (_stroke_insides; None: every one)
@@ -1361,7 +1361,7 @@ def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineC
         return numbers
     inverted = _read_frame(cv2.bitwise_not(frame), classifier, config, roi,
                            None if cache is None else cache.inverted())
-    return inverted if inverted and _mean_confidence(inverted) >= _mean_confidence(numbers) else numbers
+    return inverted if _mean_confidence(inverted) >= _mean_confidence(numbers) else numbers
 
 
 def _mean_confidence(numbers: list[Number]) -> float:

@@ -10,9 +10,10 @@ marker on a whiteboard (SceneConfig.board) or in chalk on a blackboard (SceneCon
 be written as dates and phone numbers with dashes, dots and gaps (SceneConfig.separators),
 dates with slashes (SceneConfig.dates), phone numbers with the area code in brackets
 (SceneConfig.brackets), two to a line in columns (SceneConfig.columns), their digits spaced
-as widely as SceneConfig.spacing says. make_single_digit photographs one digit, and
-fill_frame crops that photo close round it; make_line crops one number
-of a scene to its line.
+as widely as SceneConfig.spacing says; a number's digits may be written into a form's printed boxes
+(SceneConfig.combs), a sheet's numbers into the cells of a printed table (SceneConfig.tables).
+make_single_digit photographs one digit, and fill_frame crops that photo close round it; make_line
+crops one number of a scene to its line.
 
     scene = make_scene(np.random.default_rng(0), digits=DigitSource.find())
     scene.image      # uint8 BGR (480, 640, 3)
@@ -42,6 +43,10 @@ BOARD_CLEAR = 6  # pixels at least between a whiteboard's frame and the writing
 RULE_INKS = {"blue": (200, 150, 90), "grey": (130, 130, 130), "red": (110, 110, 220)}  # printed notebook lines
 BLACKBOARDS = {"black": (42, 45, 45), "slate": (70, 64, 58), "green": (55, 78, 48)}  # BGR
 CHALKS = {"white": (228, 232, 232), "yellow": (150, 228, 236), "pink": (200, 185, 240)}
+COMB_BOX = (1.15, 1.45)  # a form's box for one digit: this many of the digits' height high and wide
+COMB_APART = 0.3  # share of combs printed as boxes apart, a gap of COMB_GAP of a box between them
+COMB_GAP = (0.1, 0.3)
+TABLE_GAP = (1.0, 2.5)  # digit heights between a table's two numbers on a line, its middle wall between them
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,10 @@ class SceneConfig:
     descenders: float = 0.0  # share of 4s, 7s and 9s written with a long tail below the line (DESCENDING)
     chalk: float = 0.0  # share written in chalk on a blackboard: light, dusty strokes on a dark board, with the
     # haze of wiped chalk (light ink on a dark ground)
+    combs: float = 0.0  # share of numbers written into a form's printed boxes, a digit to a box: a comb of them
+    # side by side, or (COMB_APART of them) boxes apart; the digits often touch or cross their walls
+    tables: float = 0.0  # share of sheets written as a printed table: two numbers of 1-6 digits to a line, in
+    # cells of two columns about one middle, TABLE_GAP digit heights apart
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -140,26 +149,36 @@ def make_scene(rng: np.random.Generator, digits: DigitSource | None = None,
     ")" or " ", a gap, among them); otherwise they are random. A scene's numbers are the digits written."""
     digits = digits or DigitSource()
     ink_alpha = np.zeros((config.height, config.width), np.float32)
+    printed = np.zeros_like(ink_alpha) if config.combs or config.tables else None  # in the paper's printing
     lines = texts if texts is not None else [_random_number(rng, config)
                                              for _ in range(int(rng.integers(1, config.max_lines + 1)))]
     numbers, digit_boxes = [], []
     top = rng.uniform(0.08, 0.2) * config.height
+    table = texts is None and config.tables and rng.random() < config.tables
+    if table:
+        middle, rows = rng.uniform(0.4, 0.6) * config.width, []  # each line's top and digit height
     for text in lines:
         height = int(rng.integers(config.min_digit_height, config.max_digit_height + 1))
         if top + 1.3 * height > 0.9 * config.height:
             break
         row = [(text, None)]
-        if config.columns and texts is None and rng.random() < config.columns:
+        if table:
+            gap = rng.uniform(*TABLE_GAP) * height
+            row = [(_digits(rng, 1, 6), (middle - gap / 2, "end")), (_digits(rng, 1, 6), (middle + gap / 2, "start"))]
+            rows.append((top, height))
+        elif config.columns and texts is None and rng.random() < config.columns:
             middle = rng.uniform(0.35, 0.65) * config.width
             gap = rng.uniform(*config.column_gap) * height
             row = [(_digits(rng, 1, 6), (middle - gap / 2, "end")), (_digits(rng, 1, 6), (middle + gap / 2, "start"))]
         for written_text, at in row:
-            written = _write_number(ink_alpha, written_text, digits, rng, height, int(top), config, at)
+            written = _write_number(ink_alpha, written_text, digits, rng, height, int(top), config, at, printed)
             if written is not None:
                 numbers.append(("".join(c for c in written_text if c.isdigit()), written[0]))
                 digit_boxes += written[1]
         top += height * rng.uniform(1.5, 2.3)
-    image, numbers, digit_boxes = _photograph(ink_alpha, numbers, digit_boxes, rng, config)
+    if table and numbers:
+        _draw_table(printed, rows, middle, [box for _, box in numbers], rng)
+    image, numbers, digit_boxes = _photograph(ink_alpha, numbers, digit_boxes, rng, config, printed)
     return Scene(image, numbers, digit_boxes)
 
 
@@ -340,21 +359,31 @@ def long_tail(glyph: np.ndarray, rng: np.random.Generator, start: tuple[float, f
     return np.vstack([glyph[:first], stretched]), tail
 
 
-def _write_number(ink_alpha, text, digits, rng, height, top, config,
-                  at: tuple[float, str] | None = None) -> tuple[Box, list[tuple[int, Box]]] | None:
+def _write_number(ink_alpha, text, digits, rng, height, top, config, at: tuple[float, str] | None = None,
+                  printed: np.ndarray | None = None) -> tuple[Box, list[tuple[int, Box]]] | None:
     """Draw `text` into `ink_alpha`: the number's box (its digits', and its brackets' across) and each
     digit's (its separators left out), or None when it does not fit. It starts anywhere it fits, or
-    `at` (x, "start") or ends at (x, "end")."""
+    `at` (x, "start") or ends at (x, "end"). With `printed`, a number of digits alone may be written
+    into boxes (SceneConfig.combs), drawn there."""
     glyphs = [_ink(digits.digit(int(c), rng), int(height * rng.uniform(0.85, 1.1)), rng) if c.isdigit()
               else _separator(c, height, rng) for c in text]
     tails = [0] * len(text)  # pixels a digit's tail adds below the line
     for i, c in enumerate(text):
         if c in DESCENDING and config.descenders and rng.random() < config.descenders:
             glyphs[i], tails[i] = long_tail(glyphs[i], rng)
-    gaps = [(rng.uniform(0.1, 0.4) if not (c + after).isdigit()
-             else -rng.uniform(0.02, 0.12) if rng.random() < config.touching else rng.uniform(*config.spacing))
-            * height for c, after in itertools.pairwise(text)] + [0]
-    total = sum(g.shape[1] for g in glyphs) + sum(gaps)
+    comb = printed is not None and text.isdigit() and rng.random() < config.combs
+    if comb:  # each digit in the middle of its box, give or take a tenth of it
+        box = height * rng.uniform(*COMB_BOX)
+        apart = box * rng.uniform(*COMB_GAP) if rng.random() < COMB_APART else 0.0
+        shifts = rng.uniform(-0.1, 0.1, len(text)) * box
+        gaps = [box + apart - (g.shape[1] + later.shape[1]) / 2 + after - before
+                for g, later, before, after in zip(glyphs, glyphs[1:], shifts, shifts[1:], strict=False)] + [0]
+        total = len(text) * box + (len(text) - 1) * apart
+    else:
+        gaps = [(rng.uniform(0.1, 0.4) if not (c + after).isdigit()
+                 else -rng.uniform(0.02, 0.12) if rng.random() < config.touching else rng.uniform(*config.spacing))
+                * height for c, after in itertools.pairwise(text)] + [0]
+        total = sum(g.shape[1] for g in glyphs) + sum(gaps)
     if at is None:
         if total > 0.9 * config.width:
             return None
@@ -363,6 +392,9 @@ def _write_number(ink_alpha, text, digits, rng, height, top, config,
         x = at[0] - total if at[1] == "end" else at[0]
         if x < 0.05 * config.width or x + total > 0.95 * config.width:
             return None
+    if comb:
+        _draw_comb(printed, x, top + (height - box) / 2, box, apart, len(text), rng)
+        x += (box - glyphs[0].shape[1]) / 2 + shifts[0]
     x0, y0, x1, y1 = config.width, config.height, 0, 0
     boxes = []
     for char, glyph, gap, tail in zip(text, glyphs, gaps, tails, strict=True):
@@ -380,8 +412,39 @@ def _write_number(ink_alpha, text, digits, rng, height, top, config,
     return (x0, y0, x1 - x0, y1 - y0), boxes
 
 
-def _photograph(ink_alpha, numbers, digits, rng, config):
-    """Paper, ink, light, shadow, perspective, blur, noise and JPEG; boxes follow the geometry."""
+def _draw_comb(printed: np.ndarray, x: float, y: float, box: float, apart: float, count: int, rng) -> None:
+    """A form's `count` boxes for digits, `box` pixels square, their top left corner at `x`, `y`: side by side
+    with walls between them, or `apart` pixels apart."""
+    thickness = int(rng.integers(1, 3))
+    if apart == 0:
+        corners = [(x, y, x + count * box, y + box)]
+        for i in range(1, count):
+            cv2.line(printed, (round(x + i * box), round(y)), (round(x + i * box), round(y + box)), 1.0, thickness)
+    else:
+        corners = [(x + i * (box + apart), y, x + i * (box + apart) + box, y + box) for i in range(count)]
+    for left, top, right, bottom in corners:
+        cv2.rectangle(printed, (round(left), round(top)), (round(right), round(bottom)), 1.0, thickness)
+
+
+def _draw_table(printed: np.ndarray, rows: list[tuple[float, int]], middle: float, boxes: list[Box], rng) -> None:
+    """A printed table round lines of numbers (`rows`: each line's top and digit height; `boxes`: the numbers'):
+    lines across above, between and below the lines, and walls down its sides and at `middle`."""
+    thickness = int(rng.integers(1, 3))
+    margin = 0.4 * float(np.median([height for _, height in rows]))
+    left = min(x for x, _, _, _ in boxes) - margin
+    right = max(x + w for x, _, w, _ in boxes) + margin
+    across = [rows[0][0] - 0.35 * rows[0][1]]
+    across += [(top + 1.15 * height + later) / 2 for (top, height), (later, _) in itertools.pairwise(rows)]
+    across.append(rows[-1][0] + 1.35 * rows[-1][1])
+    for y in across:
+        cv2.line(printed, (round(left), round(y)), (round(right), round(y)), 1.0, thickness)
+    for x in (left, middle, right):
+        cv2.line(printed, (round(x), round(across[0])), (round(x), round(across[-1])), 1.0, thickness)
+
+
+def _photograph(ink_alpha, numbers, digits, rng, config, printed: np.ndarray | None = None):
+    """Paper, ink, light, shadow, perspective, blur, noise and JPEG; boxes follow the geometry. `printed`:
+    alpha of what is printed on the paper besides its rules (a form's boxes), in a printing ink."""
     h, w = ink_alpha.shape
     board = config.board and rng.random() < config.board
     if config.chalk and rng.random() < config.chalk:
@@ -404,6 +467,11 @@ def _photograph(ink_alpha, numbers, digits, rng, config):
         rule_ink = np.array(RULE_INKS[rng.choice(list(RULE_INKS))], np.float32)
         image *= 1 - rule_alpha
         image += rule_ink * rule_alpha
+    if printed is not None and printed.any():
+        print_alpha = (printed * rng.uniform(0.5, 0.95))[..., None]
+        print_ink = np.array(RULE_INKS[rng.choice(list(RULE_INKS))], np.float32) * rng.uniform(0.3, 1.0)
+        image *= 1 - print_alpha
+        image += print_ink * print_alpha
     # In place, here and below: a frame's float copies add up (the demo makes one per scene).
     image *= 1 - ink_alpha[..., None]
     image += ink[None, None, :] * ink_alpha[..., None]

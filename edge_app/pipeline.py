@@ -286,8 +286,8 @@ class PipelineConfig:
     frame_band: float = 0.15  # ... at most frame_max_across of its ink lies deeper inside the hull than this
     frame_max_across: float = 0.1  # share of its smaller side, and the piece it holds does
     # A piece filling at most this share of its box may be a printed grid (a form's comb of boxes, a table's
-    # cells) holding digits: it is looked for lines in (without_grids; None: never). A digit fills 0.27 or more
-    # of its box in 99% of the bench's frames, a grid's thin lines less.
+    # cells) holding digits: it is looked for lines in (without_grids; None: never). 99% of the bench's pieces
+    # fill 0.27 of their box or more, half 0.53; the generator's grids with their digits 0.16 (half), 0.40 at most.
     grid_fill: float | None = 0.45
     max_stroke_fill: float = 0.7  # a piece filling more of its box than this is solid, not strokes (a scan's
     # dark margin); a small scan enlarged with square blocks has strokes thick enough to fill 0.5-0.7 of theirs

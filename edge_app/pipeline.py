@@ -1932,15 +1932,17 @@ def without_grids(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray, con
     # As thick as a rule at most (remove_rules: rule_width, at half size), give or take a pixel.
     thick = 2 * max(config.rule_min_width, math.ceil(config.rule_width * max(labels.shape) / 2)) + 1
 
-    def held(rest):  # whether the ink left holds a digit's height
-        _, _, stats, _ = cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)
+    def digit_high(stats) -> bool:  # whether any of the components (their stats) is a digit's height
         return bool((stats[1:, cv2.CC_STAT_HEIGHT] >= config.min_digit_height).any())
 
-    def part(piece, mask, rest, cells) -> bool:  # whether its lines were taken out
+    def held(rest) -> bool:  # whether the ink left holds a digit's height
+        return digit_high(cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)[2])
+
+    def part(piece, mask, rest, holds, cells) -> bool:  # whether its lines were taken out (`holds`: held(rest))
         if not np.count_nonzero(mask & ~rest):  # every pixel of its lines where strokes cross them
             kept.append(piece)
             return False
-        if held(rest):
+        if holds:
             parts, label = _split_off(labels, piece, rest, mask & ~rest, grown, config)
             kept.extend(parts)
             grids.append(Blob(piece.box, (label,)))
@@ -1957,17 +1959,20 @@ def without_grids(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray, con
             return False
         mask = _blob_mask(labels, piece, piece.box)
         rest, across, down, slope = _grid_lines(mask, thick)
-        if min(len(across), len(down)) < 2 or np.median(np.diff(sorted(across))) < config.min_digit_height:
+        if min(len(across), len(down)) < 2:
+            return False
+        cell = np.median(np.diff(sorted(across)))
+        if cell < config.min_digit_height:
             return False  # no cells that could hold a digit: a 9's flat top and its loop's foot, and its sides
         _, _, stats, _ = cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)
-        spill = GRID_SPILL * np.median(np.diff(sorted(across)))
+        spill = GRID_SPILL * cell
         for left, top, width, height in stats[1:, :4]:
             middle = slope * (left + width / 2)  # the lines' rise there
             if height >= config.min_digit_height and (top < min(across) + middle - spill
                                                       or top + height > max(across) + middle + spill):
                 return False
-        if part(piece, mask, rest, max(len(across), len(down)) >= 3) and (
-                np.median(np.diff(sorted(down))) >= GRID_TABLE * np.median(np.diff(sorted(across)))):
+        if part(piece, mask, rest, digit_high(stats), max(len(across), len(down)) >= 3) and (
+                np.median(np.diff(sorted(down))) >= GRID_TABLE * cell):
             parting.extend((x + at, y, x + at - slope * (h - 1), y + h - 1) for at in down)
         return True
     for piece in pieces:
@@ -1981,15 +1986,17 @@ def without_grids(labels: np.ndarray, pieces: list[Blob], areas: np.ndarray, con
             lean = _wall_lean(mask, -_rule_slope(rules, piece.box))
             rest, down, _ = _without_lines(mask.T, lean, _rule_thickness(rules, ruled, piece.box) + 1, GRID_WALL * h)
             if down:
-                walls.append((piece, mask, rest.T, [(x + at, y, x + at + lean * (h - 1), y + h - 1) for at in down]))
+                walls.append((piece, mask, rest.T, held(rest.T),
+                              [(x + at, y, x + at + lean * (h - 1), y + h - 1) for at in down]))
             else:
                 kept.append(piece)
         else:
             kept.append(piece)
     if (sum(len(found) for *_, found in walls) >= GRID_FAMILY
-            and sum(not held(rest) for _, _, rest, _ in walls) >= GRID_ALONE):
+            and sum(not holds for *_, holds, _ in walls) >= GRID_ALONE):
         before = len(kept)
-        taken = [line for piece, mask, rest, found in walls if part(piece, mask, rest, True) for line in found]
+        taken = [line for piece, mask, rest, holds, found in walls if part(piece, mask, rest, holds, True)
+                 for line in found]
         parting += [line for line in taken if _walls_apart(line, taken, rules)]
         # The parts a wall held may be a grid of their own: cells whose lines across were no rules.
         parts, kept, known = kept[before:], kept[:before], np.concatenate(grown)
@@ -2010,7 +2017,7 @@ def _rule_slope(rules: np.ndarray, box) -> float:
     """The slope (rows per column) of the rule above a box: of the lower edge of where the `rules` run within 4
     GRID_REACH of its top, in the columns its height either side of it and under it."""
     x, y, w, h = box
-    return -_top_slope(rules[max(0, y - 4 * GRID_REACH):y + 1, max(0, x - h):x + w + h][::-1])
+    return -_top_line(rules[max(0, y - 4 * GRID_REACH):y + 1, max(0, x - h):x + w + h][::-1])[0]
 
 
 def _rule_thickness(rules: np.ndarray, ruled: np.ndarray, box) -> int:
@@ -2071,15 +2078,11 @@ def _grid_lines(mask: np.ndarray, thick: float) -> tuple[np.ndarray, list[float]
     return rest.T, across, down, slope
 
 
-def _top_slope(mask: np.ndarray) -> float:
-    """The slope (rows per column) of a grid's top line: its topmost ink, fitted, then fitted again without the
-    columns more than GRID_FIT pixels off (a digit over the line, a gap in it)."""
-    return _top_line(mask)[0]
-
-
 def _top_line(mask: np.ndarray) -> tuple[float, float]:
-    """_top_slope, and the share of the columns with ink whose topmost ink lies within GRID_FIT pixels of the
-    first fit: most of them on a grid's line, far fewer on a digit's curved or sloping top."""
+    """The slope (rows per column) of a grid's top line, its topmost ink fitted, then fitted again without the
+    columns more than GRID_FIT pixels off (a digit over the line, a gap in it); and the share of the columns
+    with ink within that of the first fit: most of them on a grid's line, far fewer on a digit's curved or
+    sloping top."""
     columns = np.flatnonzero(mask.any(axis=0))
     if columns.size < 2:
         return 0.0, 0.0
@@ -2099,7 +2102,7 @@ def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     return (float(spread @ (y - mean)) / square if square else 0.0), centre, mean
 
 
-def _without_lines(mask: np.ndarray, slope: float, thick: float = math.inf,
+def _without_lines(mask: np.ndarray, slope: float, thick: float,
                    least: float | None = None) -> tuple[np.ndarray, list[float], list[float]]:
     """A mask with its lines along its rows (at `slope`, rows per column) taken out, strokes crossing them kept,
     where the lines are (rows at its first column) and how thick: rows of the mask sheared level in which
@@ -2126,18 +2129,15 @@ def _without_lines(mask: np.ndarray, slope: float, thick: float = math.inf,
     starts = full[np.r_[True, np.diff(full) > 1]] if full.size else full
     ends = full[np.r_[np.diff(full) > 1, True]] if full.size else full
     cleared, found, widths = level.copy(), [], []
+    reach = int(thick) + 1  # a line's ink is measured as far again beyond it: a stroke is broad
     for start, end in zip(starts, ends, strict=True):
-        top, bottom = max(0, start - 1), end + 2  # and a row either side: a line leaning a little off the slope
         if end == start:
             continue
-        if thick < math.inf:  # its ink's thickness, looked for as far again beyond it: a stroke is broad
-            reach = int(thick) + 1
-            across = np.count_nonzero(level[max(0, start - reach):end + 1 + reach], axis=0)
-            width = float(np.median(across[across > 0]))
-            if width > thick:
-                continue
-        else:
-            width = math.inf
+        across = np.count_nonzero(level[max(0, start - reach):end + 1 + reach], axis=0)
+        width = float(np.median(across[across > 0]))
+        if width > thick:
+            continue
+        top, bottom = max(0, start - 1), end + 2  # and a row either side: a line leaning a little off the slope
         crossed = level[max(0, top - 2):top].any(axis=0) & level[bottom:bottom + 2].any(axis=0)
         cleared[top:bottom, ~crossed] = False
         found.append(float((start + end) / 2 - shift[0]))

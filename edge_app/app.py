@@ -18,8 +18,9 @@ import numpy as np
 
 from edge_app.blobcache import BlobCache
 from edge_app.fileio import atomic_path
-from edge_app.pipeline import Number, PipelineConfig, read_frame, scale_number
+from edge_app.pipeline import Number, PipelineConfig, read_frame
 from edge_app.tracking import Stabilizer
+from edge_app.vision.boxes import scale_number
 from edge_app.visualize import draw_numbers, draw_status
 
 WINDOW = "edge-digits"

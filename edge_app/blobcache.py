@@ -98,7 +98,7 @@ class BlobCache:
         return cache
 
     def paper(self, grey: np.ndarray, estimate: Callable[[], tuple]) -> tuple:
-        """The paper's estimate for the grey frame (pipeline.paper_estimate): the one made in a recent
+        """The paper's estimate for the grey frame (edge_app.vision.paper.paper_estimate): the one made in a recent
         frame while this one looks as that one did, else `estimate()`, kept. The paper changes slowly
         and its estimate is smooth: a steady camera's frames, shaken by a pixel, share it."""
         height, width = (side // PAPER_THUMB for side in grey.shape)

@@ -18,7 +18,8 @@ import cv2
 
 from edge_app.fileio import atomic_path
 from edge_app.imageio import MAX_PIXELS, ImageError, Picture, decode_picture, read_bytes
-from edge_app.pipeline import Number, PipelineConfig, finer_is_sure, finer_side, read_frame, scale_number
+from edge_app.pipeline import Number, PipelineConfig, finer_is_sure, finer_side, read_frame
+from edge_app.vision.boxes import scale_number
 from edge_app.visualize import draw_numbers
 
 

@@ -9,7 +9,8 @@ in MIN_SEEN frames, and goes after MAX_MISSED frames without a match.
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from edge_app.pipeline import Number, intersection
+from edge_app.pipeline import Number
+from edge_app.vision.boxes import intersection
 
 VOTES = 9  # readings each track votes over
 MIN_SEEN = 2  # frames a number must be seen in before it is reported

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import REALDEV, CountingClassifier, needs_model
 
-from edge_app import pipeline, scenes
+from edge_app import scenes
 from edge_app.changes import dimmed, noisy, shadowed, turned
 from edge_app.pipeline import (
     Blob,
@@ -20,59 +20,64 @@ from edge_app.pipeline import (
     PipelineConfig,
     _add_paper,
     _along_side,
-    _bow,
-    _bracketed,
-    _by_cells,
     _cut_in_row,
-    _cut_paths,
     _dark_ground,
-    _darker,
-    _date_slashes,
     _filled_frame,
     _flat_paper,
-    _grid_lines,
-    _inked_along,
-    _lean,
-    _most_inked,
-    _on_step,
-    _predict,
-    _rules,
-    _slashed_dates,
     _thick_ink,
-    _touches_border,
-    _unblocked,
     _without_lines_down,
     _without_slivers,
-    close_ellipse,
-    divide_paper,
-    drop_edge_steps,
-    drop_frames,
-    drop_non_digits,
-    drop_shadows,
-    drop_sheet_edges,
-    drop_specks,
-    drop_step_lines,
-    drop_textured,
-    even_illumination,
     find_blobs,
-    find_ink,
     finer_is_sure,
     finer_side,
-    free_from_lines,
-    group_numbers,
-    join_pieces,
-    paper_estimate,
     read_frame,
-    remove_rules,
-    shrink,
-    threshold,
-    to_grey,
-    without_grids,
-    without_rings,
-    without_underlines,
 )
 from edge_app.scenes import DigitSource, SceneConfig, fill_frame, make_line, make_scene, make_single_digit
 from edge_app.targets import CLOSE, crop_to_ink, small_scan
+from edge_app.vision import segment
+from edge_app.vision.boxes import _touches_border
+from edge_app.vision.grids import _grid_lines, without_grids
+from edge_app.vision.grouping import (
+    _bow,
+    _bracketed,
+    _by_cells,
+    _date_slashes,
+    _fitted_slope,
+    _lean,
+    _median_of_few,
+    _number,
+    _slashed_dates,
+    group_numbers,
+)
+from edge_app.vision.ink import _darker, _ink_levels, _on_step, find_ink, threshold
+from edge_app.vision.lines import free_from_lines, without_underlines
+from edge_app.vision.paper import (
+    _grain,
+    close_ellipse,
+    denoise,
+    divide_paper,
+    even_illumination,
+    paper_estimate,
+    shrink,
+    to_grey,
+)
+from edge_app.vision.pieces import (
+    _JOIN_ROWS,
+    _join_pairs,
+    _sheet_outline,
+    drop_edge_steps,
+    drop_frames,
+    drop_non_digits,
+    drop_sheet_edges,
+    drop_specks,
+    drop_step_lines,
+    join_pieces,
+    without_rings,
+)
+from edge_app.vision.rules import _inked_along, _most_inked, _rules, remove_rules
+from edge_app.vision.scans import _unblocked
+from edge_app.vision.segment import RUN_KINDS, _cut_columns, _cut_paths, _predict, _segments, _worth_reading
+from edge_app.vision.shadows import drop_shadows, drop_textured
 
 needs_realdev = pytest.mark.skipif(not REALDEV.is_dir(), reason="../shared/data/realdev is not here")
 
@@ -145,7 +150,7 @@ def test_a_wide_kernel_s_paper_estimate_is_made_smaller_and_holds_the_same_paper
     def spy(image, side):
         widths.append(side)
         return real(image, side)
-    monkeypatch.setattr(pipeline, "close_ellipse", spy)
+    monkeypatch.setattr("edge_app.vision.paper.close_ellipse", spy)
     bounded = paper_estimate(grey, wide)[0]
     assert widths and max(widths) <= PipelineConfig().max_closing  # 65 px at 256 px: made at 129 px instead
     widths.clear()
@@ -282,19 +287,19 @@ def test_only_a_grainy_frame_is_median_filtered_before_it_is_thresholded():
     np.testing.assert_array_equal(find_blobs(grey).flat, find_blobs(grey, never).flat)  # a clean photo: as it was
     grainy = to_grey(noisy(scene.image, 30.0))
     assert not np.array_equal(find_blobs(grainy).flat, find_blobs(grainy, never).flat)
-    np.testing.assert_array_equal(find_blobs(grainy).flat, find_blobs(pipeline.denoise(grainy), never).flat)
+    np.testing.assert_array_equal(find_blobs(grainy).flat, find_blobs(denoise(grainy), never).flat)
 
 
 def test_a_grainy_frame_read_again_with_paper_round_it_is_judged_on_the_frame_inside():
     grainy = to_grey(noisy(make_single_digit(np.random.default_rng(3), DigitSource()).image, 30.0))
     pad = 160
-    padded = pipeline._add_paper(grainy, pad, False, PipelineConfig())  # as read_frame's second reading adds it
+    padded = _add_paper(grainy, pad, False, PipelineConfig())  # as read_frame's second reading adds it
     never = PipelineConfig(denoise_grain=None)
-    paper, quiet = pipeline.paper_estimate(padded)[0], pipeline.denoise(padded)
-    assert pipeline._grain(padded, quiet, paper) < PipelineConfig().denoise_grain  # diluted ...
+    paper, quiet = paper_estimate(padded)[0], denoise(padded)
+    assert _grain(padded, quiet, paper) < PipelineConfig().denoise_grain  # diluted ...
     # ... but the frame inside is grainy: the paper is divided out of its median
     np.testing.assert_array_equal(find_blobs(padded, pad=pad).flat,
-                                  pipeline.divide_paper(quiet, pipeline.paper_estimate(quiet)[0]))
+                                  divide_paper(quiet, paper_estimate(quiet)[0]))
     assert not np.array_equal(find_blobs(padded, pad=pad).flat, find_blobs(padded, never, pad=pad).flat)
 
 
@@ -333,7 +338,7 @@ def test_grain_is_measured_against_the_papers_level():
     for level, grainy in ((230, False), (66, True)):
         grey = np.clip(level + noise, 0, 255).astype(np.uint8)
         paper = np.full_like(grey, level)
-        grain = pipeline._grain(grey, pipeline.denoise(grey), paper)
+        grain = _grain(grey, denoise(grey), paper)
         assert (grain >= PipelineConfig().denoise_grain) == grainy, (level, grain)
         assert 0.8 * 6.0 <= grain * level / 255 <= 6.0  # 0.85-0.93 of the deviation, counted in grey levels
 
@@ -355,7 +360,7 @@ def test_a_strip_cropped_close_is_not_taken_for_grainy_for_all_its_ink():
     line = make_line(np.random.default_rng(0), DigitSource(), SceneConfig(rules=1.0), margin=(0.0, 0.0))
     grey = cv2.resize(to_grey(line.image), None, fx=8, fy=8, interpolation=cv2.INTER_CUBIC)  # as read_frame enlarges
     config, never = PipelineConfig(), PipelineConfig(denoise_grain=None)
-    low, _ = pipeline._ink_levels(255 - even_illumination(grey), config)
+    low, _ = _ink_levels(255 - even_illumination(grey), config)
     assert low >= config.noise_factor * config.denoise_grain  # as noisy as a grainy frame, to the ink levels ...
     np.testing.assert_array_equal(find_blobs(grey).flat, find_blobs(grey, never).flat)  # ... but left as it is
 
@@ -590,7 +595,7 @@ def test_rules_joins_the_short_pieces_of_a_rule_that_digits_break(monkeypatch):
         return [bool(on_rule[y, x + 6]) for x, y in pieces]
 
     assert on_pieces() == [True] * 5
-    monkeypatch.setattr(pipeline, "RULE_SLOPE_JITTER", 0.0)
+    monkeypatch.setattr("edge_app.vision.rules.RULE_SLOPE_JITTER", 0.0)
     assert on_pieces() == [False] * 5
 
 
@@ -690,8 +695,8 @@ def test_join_pairs_compares_pieces_in_blocks_exactly_as_pair_by_pair():
                 partners.append((overlap, j))
         if partners:
             expected_small.append((i, max(partners)[1]))  # the most overlap in x, the last of equals
-    stacked, small = pipeline._join_pairs(boxes, config)
-    assert len(boxes) > 2 * pipeline._JOIN_ROWS and len(stacked) > 100 and len(small) > 100
+    stacked, small = _join_pairs(boxes, config)
+    assert len(boxes) > 2 * _JOIN_ROWS and len(stacked) > 100 and len(small) > 100
     assert sorted(stacked) == expected_stacked and small == expected_small
 
 
@@ -1241,7 +1246,7 @@ def test_slashed_dates_leaves_out_two_1s_leaning_right_where_a_dates_slashes_go(
             cv2.line(frame, (centre - run, 90), (centre + run, 30), 40, 4)
         boxes = [(65 + 100 * i - abs(run), 25, 2 * abs(run) + 10, 70) for i in range(8)]
         digits = tuple(Digit(int(c), 0.99, box) for c, box in zip("24111126", boxes, strict=True))
-        return frame, pipeline._number(list(digits)), boxes
+        return frame, _number(list(digits)), boxes
     # (lean in the frame, the page's slope in degrees down to the right, read): on a page turned
     # clockwise 25 degrees (lines sloping down 25) 1s upright on it lean 27 in the frame, slashes 55.
     for lean, slope, text in ((30, 0, "241126"), (2, 0, "24111126"), (27, 25, "24111126"), (55, 25, "241126"),
@@ -1289,7 +1294,7 @@ def test_bracketed_leaves_out_a_phone_numbers_brackets_read_as_1s():
             cv2.polylines(frame, [np.round(points).astype(np.int32)], False, 40, 4)
             boxes.append((left, 25, 40, 70))
         digits = [Digit(int(c), 0.99, box) for c, box in zip(text, boxes, strict=True)]
-        return frame, pipeline._number(digits), boxes
+        return frame, _number(digits), boxes
 
     def read(bow, config=None, **kwargs):
         frame, number, _ = drawn(bow, **kwargs)
@@ -1306,8 +1311,8 @@ def test_bracketed_leaves_out_a_phone_numbers_brackets_read_as_1s():
     # number after it on its line within 4 of its heights (70 px: 280), not further, nor across lines.
     def parted(apart, down=0):
         frame, number, _ = drawn(0.2, apart=apart)
-        code, rest = pipeline._number(list(number.digits[:5])), number.digits[5:]
-        rest = pipeline._number([Digit(d.digit, d.confidence, (d.box[0], d.box[1] + down, 40, 70)) for d in rest])
+        code, rest = _number(list(number.digits[:5])), number.digits[5:]
+        rest = _number([Digit(d.digit, d.confidence, (d.box[0], d.box[1] + down, 40, 70)) for d in rest])
         return [n.text for n in _bracketed([code, rest], frame, PipelineConfig())]
     assert parted(100) == ["5551234567"]  # 120 px apart
     assert parted(300) == ["15551", "1234567"]  # 320 px
@@ -2018,11 +2023,11 @@ def test_sheet_outline_is_the_table_round_a_sheet_not_a_box_drawn_on_paper():
     drawn = np.full((480, 640), 220, np.uint8)
     drawn[ring > 0] = 60
     config = PipelineConfig()
-    assert pipeline._sheet_outline(table, ring, blob, config, 0)
-    assert not pipeline._sheet_outline(drawn, ring, blob, config, 0)
-    assert not pipeline._sheet_outline(table, ring, blob, PipelineConfig(edge_outline=None), 0)
+    assert _sheet_outline(table, ring, blob, config, 0)
+    assert not _sheet_outline(drawn, ring, blob, config, 0)
+    assert not _sheet_outline(table, ring, blob, PipelineConfig(edge_outline=None), 0)
     larger = np.pad(table, ((0, 960), (0, 1280)), constant_values=90)  # under a quarter of it each way
-    assert not pipeline._sheet_outline(larger, np.pad(ring, ((0, 960), (0, 1280))), blob, config, 0)
+    assert not _sheet_outline(larger, np.pad(ring, ((0, 960), (0, 1280))), blob, config, 0)
 
 
 @needs_model
@@ -2944,7 +2949,7 @@ def test_cut_paths_part_no_more_ink_than_straight_cuts_and_never_cross():
 def test_a_cut_s_path_is_the_cheapest_of_every_path_it_may_take(monkeypatch):
     """Checked against every path: each row's pairs of ink side by side across the cut, CUT_STRAY a column
     away from its column, and CUT_BEND and the pair one above the other it parts for each step aside."""
-    monkeypatch.setattr(pipeline, "CUT_BEND", 0.4)  # cheap, so that paths bend often
+    monkeypatch.setattr("edge_app.vision.segment.CUT_BEND", 0.4)  # cheap, so that paths bend often
     rng = np.random.default_rng(4)
     config = PipelineConfig(cut_reach=0.25)  # 2 columns either way in 9 rows
     steps = np.array(list(itertools.product((-1, 0, 1), repeat=8)))
@@ -2966,8 +2971,8 @@ def _path_price(mask, paths, cut):
     turned = paths[:, 1:] != paths[:, :-1]
     column = np.minimum(paths[:, 1:], paths[:, :-1])
     above = mask[rows[:-1], column] & mask[rows[1:], column] & turned
-    return (beside + pipeline.CUT_STRAY * np.abs(paths - cut).sum(axis=1)
-            + pipeline.CUT_BEND * turned.sum(axis=1) + above.sum(axis=1))
+    return (beside + segment.CUT_STRAY * np.abs(paths - cut).sum(axis=1)
+            + segment.CUT_BEND * turned.sum(axis=1) + above.sum(axis=1))
 
 
 @needs_model
@@ -2999,7 +3004,7 @@ def test_a_long_chain_of_touching_digits_may_be_cut_at_every_neck():
     bridges = [25 + 46 * k - 23 for k in range(1, 7)]
 
     def cut_at_every_bridge(config):
-        cuts = pipeline._cut_columns(labels, blob, config)
+        cuts = _cut_columns(labels, blob, config)
         return all(min(abs(cut - bridge) for cut in cuts) <= 2 for bridge in bridges)
     assert cut_at_every_bridge(PipelineConfig())
     assert not cut_at_every_bridge(PipelineConfig(max_cuts=4))  # four minima and the even shares miss some
@@ -3011,8 +3016,8 @@ def test_runs_of_pieces_up_to_max_segment_aspect_heights_wide_may_be_one_digit()
     labels, blob = _ring_chain()
 
     def widest(config):
-        cuts = pipeline._cut_columns(labels, blob, config)
-        return max(box[2] for _, _, box, _ in pipeline._segments(labels, blob, cuts, config))
+        cuts = _cut_columns(labels, blob, config)
+        return max(box[2] for _, _, box, _ in _segments(labels, blob, cuts, config))
     config = PipelineConfig()
     assert config.max_digit_aspect * 60 < widest(config) <= config.max_segment_aspect * 60
     assert widest(PipelineConfig(max_segment_aspect=config.max_digit_aspect)) <= config.max_digit_aspect * 60
@@ -3046,11 +3051,11 @@ def test_the_grouping_s_plain_python_medians_and_slopes_are_numpy_s_and_statisti
     rng = np.random.default_rng(3)
     for size in range(1, 8):
         values = rng.uniform(-50, 500, size).tolist()
-        assert pipeline._median_of_few(values) == statistics.median(values)
+        assert _median_of_few(values) == statistics.median(values)
     for size in range(2, 14):
         x, y = rng.uniform(0, 640, size).tolist(), rng.uniform(0, 480, size).tolist()
-        assert pipeline._fitted_slope(x, y) == pytest.approx(np.polyfit(x, y, 1)[0], rel=1e-9, abs=1e-12)
-    assert pipeline._fitted_slope([0.0, 100.0, 200.0], [10.0, 15.0, 20.0]) == pytest.approx(0.05)
+        assert _fitted_slope(x, y) == pytest.approx(np.polyfit(x, y, 1)[0], rel=1e-9, abs=1e-12)
+    assert _fitted_slope([0.0, 100.0, 200.0], [10.0, 15.0, 20.0]) == pytest.approx(0.05)
 
 
 @needs_model
@@ -3066,7 +3071,7 @@ def test_runs_that_cannot_read_better_are_not_read_and_the_readings_are_as_if_al
 
     def every_run(index, box, count, runs, rows, probabilities, kind, config):
         return [k for k, (first, last, _, _) in enumerate(runs) if k not in rows and kind(first, last, count)]
-    monkeypatch.setattr(pipeline, "_worth_reading", every_run)
+    monkeypatch.setattr("edge_app.vision.segment._worth_reading", every_run)
     counting = CountingClassifier(classifier)
     assert [read_frame(line.image, counting) for line in lines] == pruned
     assert fewer < 0.8 * counting.crops  # the shipped model: 1,039 of 1,363 (never reading inner runs: 12
@@ -3080,12 +3085,12 @@ def test_worth_reading_leaves_the_runs_no_path_through_could_make_read_better():
     reading; then the inner one only if a path of three runs through it may still read as well."""
     runs = [(first, last, (25 * first, 0, 25 * (last - first), 60), None)
             for first, last in [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]]
-    ends, inner = pipeline.RUN_KINDS
+    ends, inner = RUN_KINDS
 
     def worth(rows, read, kind):
         probabilities = np.zeros((len(read), 10), np.float32)  # row 0 the whole blob, then the runs read
         probabilities[:, 0] = read
-        return pipeline._worth_reading(0, (0, 0, 75, 60), 4, runs, rows, probabilities, kind, PipelineConfig())
+        return _worth_reading(0, (0, 0, 75, 60), 4, runs, rows, probabilities, kind, PipelineConfig())
     assert worth({}, [0.5], ends) == []
     assert worth({}, [0.1], ends) == [0, 1, 3, 4]
     # (0, 2) and (2, 3) read at 0.99, -2.02 together; (0, 1) and (1, 3) at 0.9: a path through the inner

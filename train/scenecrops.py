@@ -24,10 +24,12 @@ import numpy as np
 from edge_app.cli_util import ArgumentParser, HelpFormatter, fail
 from edge_app.fileio import atomic_path
 from edge_app.mnist import MnistError, load_mnist
-from edge_app.pipeline import PipelineConfig, crop_blob, find_blobs, shrink, to_grey
+from edge_app.pipeline import PipelineConfig, find_blobs
 from edge_app.progress import Progress
 from edge_app.scenes import DigitSource, Scene, SceneConfig, make_scene, make_single_digit
 from edge_app.tracking import intersection
+from edge_app.vision.paper import shrink, to_grey
+from edge_app.vision.segment import crop_blob
 from train.negatives import NOT_DIGIT
 from train.training import TrainError, check_writable
 

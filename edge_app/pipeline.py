@@ -65,7 +65,7 @@ from edge_app.vision.pieces import (
 from edge_app.vision.rules import _without_rules
 from edge_app.vision.scans import SCAN_PAPER, SCAN_SIDE, _is_strip, _may_fill, _squarish, _unblocked
 from edge_app.vision.segment import classify_blobs
-from edge_app.vision.shadows import drop_shadow_pieces, drop_shadows, drop_textured
+from edge_app.vision.shadows import drop_shadow_pieces, drop_shadows, drop_textured, without_bands
 
 FLAT_WHITE = 7  # grey levels below white that paper overexposed to white keeps to, with a camera's grain
 SIDE_RIM = 0.03  # share of a frame's shorter side: the rim the added paper leaves inside a darker frame's sides
@@ -546,9 +546,11 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
             divided = divide_paper(grey, smooth)
             levels = _ink_levels(255 - divided[inside], config)
     flat, lines, squared = _without_rules(divided, config, levels[0], pad)
-    labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide),
-                                     levels if flat is divided else None)
     ruled = None if flat is divided else flat > divided
+    if flat is not divided:
+        levels = _ink_levels(255 - flat, config)  # the page without its rules
+    flat = without_bands(flat, levels, config)
+    labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide), levels)
     pieces, areas, grids, walls = without_grids(labels, pieces, areas, config,
                                                 None if squared else lines, None if squared else ruled)
     pieces, areas = free_from_lines(sharp, labels, pieces, areas, grey.shape, config)

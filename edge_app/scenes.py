@@ -22,6 +22,7 @@ crops one number of a scene to its line.
 """
 
 import itertools
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -82,6 +83,7 @@ class SceneConfig:
     # side by side, or (COMB_APART of them) boxes apart; the digits often touch or cross their walls
     tables: float = 0.0  # share of sheets written as a printed table: two numbers of 1-6 digits to a line, in
     # cells of two columns about one middle, TABLE_GAP digit heights apart
+    pen_shadows: float = 0.0  # share of photos with a narrow shadow across the page: a pen's, a phone's edge
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -442,6 +444,18 @@ def _draw_table(printed: np.ndarray, rows: list[tuple[float, int]], middle: floa
         cv2.line(printed, (round(x), round(across[0])), (round(x), round(across[-1])), 1.0, thickness)
 
 
+def _pen_shadow(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """The shadow of a pen or a phone's edge across the page: a straight band 3-5% of the longer side wide,
+    soft-edged, 25-40% dark, through the middle third of the frame at any slant."""
+    band = np.zeros((h, w), np.float32)
+    angle = math.radians(rng.uniform(0, 180))
+    centre = np.array([w, h]) * rng.uniform(1 / 3, 2 / 3, 2)
+    reach = np.array([math.cos(angle), math.sin(angle)]) * (h + w)
+    width = int(round(max(h, w) * rng.uniform(0.03, 0.05)))
+    cv2.line(band, tuple(int(v) for v in centre - reach), tuple(int(v) for v in centre + reach), 1.0, width)
+    return cv2.GaussianBlur(band, (0, 0), rng.uniform(2, 5)) * rng.uniform(0.25, 0.4)
+
+
 def _photograph(ink_alpha, numbers, digits, rng, config, printed: np.ndarray | None = None):
     """Paper, ink, light, shadow, perspective, blur, noise and JPEG; boxes follow the geometry. `printed`:
     alpha of what is printed on the paper besides its rules (a form's boxes), in a printing ink."""
@@ -488,6 +502,8 @@ def _photograph(ink_alpha, numbers, digits, rng, config, printed: np.ndarray | N
         corners = np.array([[rng.uniform(-0.2, 1.2) * w, rng.uniform(-0.2, 1.2) * h] for _ in range(4)], np.int32)
         cv2.fillConvexPoly(shadow, cv2.convexHull(corners), 1.0)
         shadow = cv2.GaussianBlur(shadow, (0, 0), rng.uniform(8, 30)) * rng.uniform(0.2, 0.45)
+    if config.pen_shadows and rng.random() < config.pen_shadows:
+        shadow = np.maximum(shadow, _pen_shadow(h, w, rng))
     image *= (light * (1 - shadow))[..., None]
     if board:
         _glare(image, rng)

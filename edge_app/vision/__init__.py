@@ -8,7 +8,7 @@
     pieces    pieces joined into digits; specks, frames, rings and the sheet's edge dropped
     lines     lines drawn under numbers and straight lines through digits
     grids     a form's boxes and a table's cells
-    shadows   a shadow's tips and a table's grain
+    shadows   a narrow shadow across the page, a shadow's tips and a table's grain
     segment   crops, batched classification and touching digits cut apart
     grouping  digits into numbers: lines, gaps, dates, brackets, reading order
     scans     small scans, zoomed crops and frame shapes

@@ -206,6 +206,11 @@ class PipelineConfig:
     shadow_reach: float | None = 0.5  # ... and joined to that ink covers this share of its area (None: never) ...
     shadow_core: float = 0.9  # ... and it has no ink darker than this share of that paper's median
     shadow_piece_reach: float = 0.4  # a piece joined to others: this share, of the paper outside the group's box
+    band_width: float | None = 1 / 36  # share of the longer side: faint ink this wide or wider all along, long
+    # and straight, lighter than band_light of the frame's darkest ink, is a narrow shadow across the page (a
+    # pen's, a phone's edge), narrower than the paper estimate's kernel and so left as ink; it joined the digits
+    # it crossed into one blob (without_bands; None: never looked for)
+    band_light: float = 0.75
     texture_ring: float | None = 0.3  # a blob is dropped when ink of no candidate digit covers this share of a
     texture_margin: float = 0.5  # ... ring this many of its longer sides wide round it (a table's grain) ...
     texture_clean: float = 0.1  # ... while the median of 8x8 cells of the frame has less (see drop_textured)

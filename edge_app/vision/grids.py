@@ -19,7 +19,8 @@ GRID_WALL = 0.95  # ... meeting ink in this share of the rows between them (a di
 # between rules now and then, but rarely in a line so straight), ...
 GRID_LEAN = 0.08  # ... leaning up to this much from square to them (columns per row), ...
 GRID_FAMILY = 3  # ... and the frame has this many such walls at least, ...
-GRID_ALONE = 2  # ... this many of them with nothing a digit's height joined to them (a 1 between rules is one)
+GRID_ALONE = 1  # ... this many of them with nothing a digit's height joined to them (a 1 between rules is one;
+# a table's digits touch all but one of its walls often: 2 read 99 of the generator's 165 numbers in tables, 1 118)
 GRID_SPILL = 0.3  # what a grid holds lies between its first and last lines across, give or take this share of
 # a cell's height
 GRID_TABLE = 1.8  # a grid's walls part numbers where its cells are this many times as wide as tall (a table's;

@@ -1,14 +1,77 @@
-"""Dark shapes that are not ink: the tip of a shadow cut off by a digit or the frame (drop_shadows,
-drop_shadow_pieces) and pieces of a table's grain or a textured ground (drop_textured)."""
+"""Dark shapes that are not ink: a narrow shadow across the page (without_bands), the tip of a shadow cut
+off by a digit or the frame (drop_shadows, drop_shadow_pieces) and pieces of a table's grain or a textured
+ground (drop_textured)."""
 
 import math
 
 import cv2
 import numpy as np
 
-from edge_app.vision.boxes import Blob, _blob_mask
+from edge_app.vision.boxes import Blob, _blob_mask, _touches_border
 from edge_app.vision.config import PipelineConfig
 from edge_app.vision.pieces import join_pieces
+
+BAND_DARKEST = 99  # percentile of the strong ink's darkness taken as the frame's darkest ink
+BAND_STROKES = 50  # pixels of strong ink clear of broad ink at least, whose median darkness is a pen stroke's
+BAND_LENGTH = 0.5  # share of the frame's longer side a band spans at least (a digit's stroke is shorter) ...
+BAND_ASPECT = 4.0  # ... and this many times its width
+
+
+def without_bands(flat: np.ndarray, levels: tuple[float, float], config: PipelineConfig = PipelineConfig()
+                  ) -> np.ndarray:
+    """`flat` with narrow shadows across the page made paper. A shadow narrower than the paper estimate's
+    kernel (a pen's, the edge of a phone held over the page) is divided out only in part and is left as a
+    broad, faint stroke; the digits it crosses joined through it into one blob, read as one digit or none.
+    A band: weak ink (`levels`, _ink_levels) `band_width` wide or wider all along, lighter than `band_light`
+    of the frame's darkest ink (BAND_DARKEST), BAND_LENGTH of the frame's longer side long and BAND_ASPECT
+    times as long as wide at least, and running out of the frame (a marker's stroke is shorter, or darker, and
+    within the page; wider than the kernel, its inside is lighter once divided). Its pixels and its soft edges
+    lighter than halfway from it to the pen's strokes (the strong ink clear of broad ink; BAND_STROKES) become
+    paper; the strokes across it, darker, stay. `flat` itself when there is none (most frames: an erosion
+    at half size and its outlines tell)."""
+    if config.band_width is None:
+        return flat
+    low, high = levels
+    side = max(5, int(round(config.band_width * max(flat.shape))) | 1)
+    # An opening by a square that fits across a band `side` wide at any slant: separable, cheap for every frame.
+    square = np.ones((max(3, int(side / math.sqrt(2)) | 1),) * 2, np.uint8)
+    # Most frames have no broad ink, or none long enough (a marker's strokes, a soft shadow's rest): told at
+    # half size, in a quarter of the time.
+    half = (flat[::2, ::2] <= math.floor(255 - low)).view(np.uint8)
+    half = cv2.erode(half, square[:len(square) // 2 | 1, :len(square) // 2 | 1])
+    reach = (BAND_LENGTH * max(flat.shape) - len(square)) / 2
+    if not any(max(cv2.minAreaRect(c)[1]) >= reach
+               for c in cv2.findContours(half, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]):
+        return flat
+    core = cv2.erode((flat <= math.floor(255 - low)).view(np.uint8), square)
+    dark = cv2.subtract(np.full_like(flat, 255), flat)
+    strong = dark[dark >= high]
+    if strong.size == 0:
+        return flat  # no ink to judge a band against
+    ink = float(np.percentile(strong, BAND_DARKEST))
+    light = dark < config.band_light * ink
+    # The strokes crossing a band cut it: closed across them (a marker's, wider than the square, stay cut out).
+    broad = cv2.morphologyEx(cv2.dilate(core, square) & light.view(np.uint8), cv2.MORPH_CLOSE, square)
+    cleaned = flat
+    contours, _ = cv2.findContours(broad, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    stroke = None  # the median darkness of the strong ink clear of broad ink: a pen's strokes
+    for contour in contours:
+        long, short = sorted(cv2.minAreaRect(contour)[1], reverse=True)
+        x, y, w, h = cv2.boundingRect(contour)
+        if (long < BAND_LENGTH * max(flat.shape) or long < BAND_ASPECT * short
+                or not _touches_border((x, y, w, h), flat.shape)):
+            continue  # no band, or one within the page: a marker's stroke, hollow once divided, or its inside
+        band = np.zeros_like(broad)
+        cv2.drawContours(band, [contour], 0, 1, -1)
+        level = float(np.median(dark[(band & broad).view(bool)]))
+        if stroke is None:
+            clear = (dark >= high) & ~cv2.dilate(core, square, iterations=2).view(bool)
+            stroke = float(np.median(dark[clear])) if np.count_nonzero(clear) >= BAND_STROKES else ink
+        edge = cv2.dilate(band, np.ones((side // 2 | 1,) * 2, np.uint8)).view(bool) & (dark < (level + stroke) / 2)
+        if cleaned is flat:
+            cleaned = flat.copy()
+        cleaned[edge] = 255
+    return cleaned
 
 
 def drop_textured(flat: np.ndarray, labels: np.ndarray, blobs: list[Blob],

@@ -15,6 +15,8 @@ BAND_DARKEST = 99  # percentile of the strong ink's darkness taken as the frame'
 BAND_STROKES = 50  # pixels of strong ink clear of broad ink at least, whose median darkness is a pen stroke's
 BAND_LENGTH = 0.5  # share of the frame's longer side a band spans at least (a digit's stroke is shorter) ...
 BAND_ASPECT = 4.0  # ... and this many times its width
+BAND_FRAME = 400  # pixels: a frame with a shorter side under this is no camera's view of a page (a scan, a crop),
+# where a stroke filling it, its edges lighter, runs out of the frame as a band would
 
 
 def without_bands(flat: np.ndarray, levels: tuple[float, float], config: PipelineConfig = PipelineConfig()
@@ -28,8 +30,8 @@ def without_bands(flat: np.ndarray, levels: tuple[float, float], config: Pipelin
     within the page; wider than the kernel, its inside is lighter once divided). Its pixels and its soft edges
     lighter than halfway from it to the pen's strokes (the strong ink clear of broad ink; BAND_STROKES) become
     paper; the strokes across it, darker, stay. `flat` itself when there is none (most frames: an erosion
-    at half size and its outlines tell)."""
-    if config.band_width is None:
+    at half size and its outlines tell), and in a frame under BAND_FRAME pixels."""
+    if config.band_width is None or min(flat.shape) < BAND_FRAME:
         return flat
     low, high = levels
     side = max(5, int(round(config.band_width * max(flat.shape))) | 1)

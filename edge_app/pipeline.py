@@ -63,7 +63,7 @@ from edge_app.vision.pieces import (
     without_rings,
 )
 from edge_app.vision.rules import _without_rules
-from edge_app.vision.scans import SCAN_PAPER, SCAN_SIDE, _is_strip, _may_fill, _squarish, _unblocked
+from edge_app.vision.scans import CAMERA_SIDE, SCAN_PAPER, SCAN_SIDE, _is_strip, _may_fill, _squarish, _unblocked
 from edge_app.vision.segment import classify_blobs
 from edge_app.vision.shadows import drop_shadow_pieces, drop_shadows, drop_textured, without_bands
 
@@ -80,7 +80,6 @@ THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than th
 FINER_GAIN = 1.2  # a frame is read again larger for its small digits only when this much larger at least
 GROUND_SIDE = 120  # pixels: _dark_ground() sees a frame this small or a little larger (its shorter side) ...
 GROUND_TAIL = 0.1  # ... and takes its darkest and lightest as this percentage of its pixels
-GROUND_CROP = 400  # pixels: a frame with a shorter side than this is no camera's (480 up): a scan, a drawing or a crop
 
 
 def read_frame(frame: np.ndarray, classifier, config: PipelineConfig = PipelineConfig(),
@@ -115,7 +114,7 @@ def _dark_ground(frame: np.ndarray, roi: tuple[int, int, int, int] | None, confi
     below it. Ink is the far tail: dark ink on paper (and a shadow) reaches further below the paper than
     glare rises above it. If so, how far its light regions (halfway from its median to its lightest)
     reach from the dark at most, as a share of its shorter side: a stroke's half width, or a sheet's
-    or a note's on a dark desk (0 for a frame under GROUND_CROP); else None. Seen at GROUND_SIDE pixels
+    or a note's on a dark desk (0 for a frame under CAMERA_SIDE); else None. Seen at GROUND_SIDE pixels
     or a little more (its shorter side), each pixel the mean of four, which evens out a camera's grain."""
     if roi is not None:
         x, y, w, h = roi
@@ -132,7 +131,7 @@ def _dark_ground(frame: np.ndarray, roi: tuple[int, int, int, int] | None, confi
         cumulative, np.array((GROUND_TAIL, 50.0, 100.0 - GROUND_TAIL)) / 100.0 * cumulative[-1])
     if lightest - middle <= config.dark_ground * max(middle - darkest, 1):
         return None
-    if min(height, width) < GROUND_CROP:
+    if min(height, width) < CAMERA_SIDE:
         return 0.0  # no desk round a scan, a drawing or a crop: its light is ink, however broad
     light = (sample > (middle + lightest) / 2).view(np.uint8)
     return float(cv2.distanceTransform(light, cv2.DIST_L2, 3).max()) / min(sample.shape)

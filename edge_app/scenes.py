@@ -165,13 +165,11 @@ def make_scene(rng: np.random.Generator, digits: DigitSource | None = None,
             break
         row = [(text, None)]
         if table:
-            gap = rng.uniform(*TABLE_GAP) * height
-            row = [(_digits(rng, 1, 6), (middle - gap / 2, "end")), (_digits(rng, 1, 6), (middle + gap / 2, "start"))]
+            row = _two_numbers(rng, middle, rng.uniform(*TABLE_GAP) * height)
             rows.append((top, height))
         elif config.columns and texts is None and rng.random() < config.columns:
             middle = rng.uniform(0.35, 0.65) * config.width
-            gap = rng.uniform(*config.column_gap) * height
-            row = [(_digits(rng, 1, 6), (middle - gap / 2, "end")), (_digits(rng, 1, 6), (middle + gap / 2, "start"))]
+            row = _two_numbers(rng, middle, rng.uniform(*config.column_gap) * height)
         for written_text, at in row:
             written = _write_number(ink_alpha, written_text, digits, rng, height, int(top), config, at, printed)
             if written is not None:
@@ -361,6 +359,12 @@ def long_tail(glyph: np.ndarray, rng: np.random.Generator, start: tuple[float, f
     return np.vstack([glyph[:first], stretched]), tail
 
 
+def _two_numbers(rng: np.random.Generator, middle: float, gap: float) -> list[tuple[str, tuple[float, str]]]:
+    """A line of two numbers of 1-6 digits, `gap` pixels apart about `middle`: the first ending there, the
+    second starting (as _write_number takes them)."""
+    return [(_digits(rng, 1, 6), (middle - gap / 2, "end")), (_digits(rng, 1, 6), (middle + gap / 2, "start"))]
+
+
 def _write_number(ink_alpha, text, digits, rng, height, top, config, at: tuple[float, str] | None = None,
                   printed: np.ndarray | None = None) -> tuple[Box, list[tuple[int, Box]]] | None:
     """Draw `text` into `ink_alpha`: the number's box (its digits', and its brackets' across) and each
@@ -456,6 +460,13 @@ def _pen_shadow(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     return cv2.GaussianBlur(band, (0, 0), rng.uniform(2, 5)) * rng.uniform(0.25, 0.4)
 
 
+def _lay(image: np.ndarray, alpha: np.ndarray, ink: np.ndarray) -> None:
+    """Ink (BGR) laid over `image` (float, in place: a frame's float copies add up, and the demo makes one
+    per scene) where `alpha` (h, w, 1) says how much."""
+    image *= 1 - alpha
+    image += ink * alpha
+
+
 def _photograph(ink_alpha, numbers, digits, rng, config, printed: np.ndarray | None = None):
     """Paper, ink, light, shadow, perspective, blur, noise and JPEG; boxes follow the geometry. `printed`:
     alpha of what is printed on the paper besides its rules (a form's boxes), in a printing ink."""
@@ -478,17 +489,11 @@ def _photograph(ink_alpha, numbers, digits, rng, config, printed: np.ndarray | N
     image = np.broadcast_to(paper, (h, w, 3)).astype(np.float32)
     if config.rules and rng.random() < config.rules:
         rule_alpha = _rules(h, w, rng, config)[..., None]
-        rule_ink = np.array(RULE_INKS[rng.choice(list(RULE_INKS))], np.float32)
-        image *= 1 - rule_alpha
-        image += rule_ink * rule_alpha
+        _lay(image, rule_alpha, np.array(RULE_INKS[rng.choice(list(RULE_INKS))], np.float32))
     if printed is not None and printed.any():
         print_alpha = (printed * rng.uniform(0.5, 0.95))[..., None]
-        print_ink = np.array(RULE_INKS[rng.choice(list(RULE_INKS))], np.float32) * rng.uniform(0.3, 1.0)
-        image *= 1 - print_alpha
-        image += print_ink * print_alpha
-    # In place, here and below: a frame's float copies add up (the demo makes one per scene).
-    image *= 1 - ink_alpha[..., None]
-    image += ink[None, None, :] * ink_alpha[..., None]
+        _lay(image, print_alpha, np.array(RULE_INKS[rng.choice(list(RULE_INKS))], np.float32) * rng.uniform(0.3, 1.0))
+    _lay(image, ink_alpha[..., None], ink)
     image += texture[..., None]
     sheet = np.eye(3)
     if config.table and rng.random() < config.table:

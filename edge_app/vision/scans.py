@@ -8,6 +8,7 @@ import numpy as np
 from edge_app.vision.config import PipelineConfig
 
 SCAN_PAPER = 95  # percentile of a small scan's grey levels its paper is taken at: its brightest 5%
+CAMERA_SIDE = 400  # pixels: a frame with a shorter side than this is no camera's (480 up): a scan, a drawing or a crop
 SCAN_SIDE = 32  # pixels: a frame no longer than this is a scan, whatever its paper
 
 

@@ -10,13 +10,12 @@ import numpy as np
 from edge_app.vision.boxes import Blob, _blob_mask, _touches_border
 from edge_app.vision.config import PipelineConfig
 from edge_app.vision.pieces import join_pieces
+from edge_app.vision.scans import CAMERA_SIDE
 
 BAND_DARKEST = 99  # percentile of the strong ink's darkness taken as the frame's darkest ink
 BAND_STROKES = 50  # pixels of strong ink clear of broad ink at least, whose median darkness is a pen stroke's
 BAND_LENGTH = 0.5  # share of the frame's longer side a band spans at least (a digit's stroke is shorter) ...
 BAND_ASPECT = 4.0  # ... and this many times its width
-BAND_FRAME = 400  # pixels: a frame with a shorter side under this is no camera's view of a page (a scan, a crop),
-# where a stroke filling it, its edges lighter, runs out of the frame as a band would
 
 
 def without_bands(flat: np.ndarray, levels: tuple[float, float], config: PipelineConfig = PipelineConfig()
@@ -30,8 +29,9 @@ def without_bands(flat: np.ndarray, levels: tuple[float, float], config: Pipelin
     within the page; wider than the kernel, its inside is lighter once divided). Its pixels and its soft edges
     lighter than halfway from it to the pen's strokes (the strong ink clear of broad ink; BAND_STROKES) become
     paper; the strokes across it, darker, stay. `flat` itself when there is none (most frames: an erosion
-    at half size and its outlines tell), and in a frame under BAND_FRAME pixels."""
-    if config.band_width is None or min(flat.shape) < BAND_FRAME:
+    at half size and its outlines tell), and in a frame under CAMERA_SIDE pixels, no camera's (a scan, a crop:
+    a stroke filling it, its edges lighter, runs out of the frame as a band would)."""
+    if config.band_width is None or min(flat.shape) < CAMERA_SIDE:
         return flat
     low, high = levels
     side = max(5, int(round(config.band_width * max(flat.shape))) | 1)
@@ -53,21 +53,21 @@ def without_bands(flat: np.ndarray, levels: tuple[float, float], config: Pipelin
     ink = float(np.percentile(strong, BAND_DARKEST))
     light = dark < config.band_light * ink
     # The strokes crossing a band cut it: closed across them (a marker's, wider than the square, stay cut out).
-    broad = cv2.morphologyEx(cv2.dilate(core, square) & light.view(np.uint8), cv2.MORPH_CLOSE, square)
+    opened = cv2.dilate(core, square)
+    broad = cv2.morphologyEx(opened & light.view(np.uint8), cv2.MORPH_CLOSE, square)
     cleaned = flat
     contours, _ = cv2.findContours(broad, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     stroke = None  # the median darkness of the strong ink clear of broad ink: a pen's strokes
     for contour in contours:
         long, short = sorted(cv2.minAreaRect(contour)[1], reverse=True)
-        x, y, w, h = cv2.boundingRect(contour)
         if (long < BAND_LENGTH * max(flat.shape) or long < BAND_ASPECT * short
-                or not _touches_border((x, y, w, h), flat.shape)):
+                or not _touches_border(cv2.boundingRect(contour), flat.shape)):
             continue  # no band, or one within the page: a marker's stroke, hollow once divided, or its inside
         band = np.zeros_like(broad)
         cv2.drawContours(band, [contour], 0, 1, -1)
         level = float(np.median(dark[(band & broad).view(bool)]))
         if stroke is None:
-            clear = (dark >= high) & ~cv2.dilate(core, square, iterations=2).view(bool)
+            clear = (dark >= high) & ~cv2.dilate(opened, square).view(bool)
             stroke = float(np.median(dark[clear])) if np.count_nonzero(clear) >= BAND_STROKES else ink
         edge = cv2.dilate(band, np.ones((side // 2 | 1,) * 2, np.uint8)).view(bool) & (dark < (level + stroke) / 2)
         if cleaned is flat:

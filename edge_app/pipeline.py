@@ -62,7 +62,7 @@ from edge_app.vision.pieces import (
     join_pieces,
     without_rings,
 )
-from edge_app.vision.rules import _without_rules
+from edge_app.vision.rules import _fainter_rules, _without_rules
 from edge_app.vision.scans import CAMERA_SIDE, SCAN_PAPER, SCAN_SIDE, _is_strip, _may_fill, _squarish, _unblocked
 from edge_app.vision.segment import classify_blobs
 from edge_app.vision.shadows import drop_shadow_pieces, drop_shadows, drop_textured, without_bands
@@ -545,9 +545,12 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
             divided = divide_paper(grey, smooth)
             levels = _ink_levels(255 - divided[inside], config)
     flat, lines, squared = _without_rules(divided, config, levels[0], pad)
-    ruled = None if flat is divided else flat > divided
     if flat is not divided:
-        levels = _ink_levels(255 - flat, config)  # the page without its rules
+        low = levels[0]
+        levels = _ink_levels(255 - flat, config)  # the page without its rules ...
+        # ... but for the faint ones: a page measured without them reads its grain (a table's round it) as ink
+        flat, lines, squared = _fainter_rules(flat, lines, squared, config, low, pad)
+    ruled = None if flat is divided else flat > divided
     flat = without_bands(flat, levels, config)
     labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide), levels)
     pieces, areas, grids, walls = without_grids(labels, pieces, areas, config,

@@ -2350,6 +2350,24 @@ def test_reads_numbers_and_digits_on_ruled_and_squared_paper(classifier, mnist_p
 
 
 @needs_model
+@pytest.mark.parametrize("seed, index", [(306, 2), (308, 43)])
+def test_a_page_whose_rules_are_found_only_in_part_is_looked_at_again_for_fainter_ones(classifier, mnist_path,
+                                                                                        seed, index):
+    # These two notebook sheets' lines are found at the weak-ink level only where they are darkest; the rest,
+    # left, joined both numbers on each page to the frame's border (none read). Looked for again at
+    # `rule_fainter` of that level, they go.
+    rng = np.random.default_rng(seed)
+    scene = [make_scene(rng, DigitSource.find(str(mnist_path)), SceneConfig(rules=1.0)) for _ in range(index + 1)][-1]
+
+    def read(config):
+        return sum(text in [n.text for n in read_frame(scene.image, classifier, config)] for text in scene.texts)
+
+    assert len(scene.texts) == 2
+    assert read(PipelineConfig()) == 2
+    assert read(PipelineConfig(rule_fainter=None)) == 0
+
+
+@needs_model
 def test_shadowed_cells_of_a_squared_page_are_not_filled_as_marker_strokes(classifier, mnist_path):
     # A shadow's edge across a grid leaves the shadowed cells enclosed by their lines; filled from the lit
     # paper nearby, as the inside of a marker stroke is, they became ink and were read as digits.

@@ -101,6 +101,17 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
     return flat, lines, down
 
 
+def _fainter_rules(flat: np.ndarray, lines: np.ndarray, down: bool, config: PipelineConfig, low: float,
+                   pad: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """_without_rules again on a page it found rules on, with ink `rule_fainter` of the weak-ink level `low`
+    it used: a page's rules are printed alike, and those where the light is brighter or the print fainter
+    are found at the weak-ink level in fragments, which join the digits they touch to the frame's border."""
+    if config.rule_fainter is None:
+        return flat, lines, down
+    flat, fainter, down_too = _without_rules(flat, config, config.rule_fainter * low, pad)
+    return flat, lines if fainter is None else lines | fainter, down or down_too
+
+
 def _rule_only(page: np.ndarray, on_rule: np.ndarray, above: np.ndarray, below: np.ndarray, low: float,
                darker: float) -> np.ndarray:
     """The pixels of `on_rule` that are the rule itself, not a stroke lying along it: ink on a rule at most

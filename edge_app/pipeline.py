@@ -62,7 +62,7 @@ from edge_app.vision.pieces import (
     join_pieces,
     without_rings,
 )
-from edge_app.vision.rules import _fainter_rules, _without_rules
+from edge_app.vision.rules import _fainter_rules, _without_rules, drop_rule_stubs
 from edge_app.vision.scans import CAMERA_SIDE, SCAN_PAPER, SCAN_SIDE, _is_strip, _may_fill, _squarish, _unblocked
 from edge_app.vision.segment import classify_blobs
 from edge_app.vision.shadows import drop_shadow_pieces, drop_shadows, drop_textured, without_bands
@@ -544,12 +544,12 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
             smooth, sharp, wide = paper_estimate(grey, config)
             divided = divide_paper(grey, smooth)
             levels = _ink_levels(255 - divided[inside], config)
-    flat, lines, squared = _without_rules(divided, config, levels[0], pad)
+    flat, lines, squared, count = _without_rules(divided, config, levels[0], pad)
     if flat is not divided:
         low = levels[0]
         levels = _ink_levels(255 - flat, config)  # the page without its rules ...
         # ... but for the faint ones: a page measured without them reads its grain (a table's round it) as ink
-        flat, lines, squared = _fainter_rules(flat, lines, squared, config, low, pad)
+        flat, lines, squared = _fainter_rules(flat, lines, squared, count, config, low, pad)
     ruled = None if flat is divided else flat > divided
     flat = without_bands(flat, levels, config)
     labels, pieces, areas = find_ink(flat, config, (grey, sharp if config.sharp_seeds else None, wide), levels)
@@ -568,7 +568,7 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config, lines)
     blobs = drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config)
     blobs = drop_sheet_edges(grey, labels, drop_shadows(grey, labels, blobs, ruled, config, lines), config, pad)
-    blobs = drop_specks(blobs, config)
+    blobs = drop_specks(drop_rule_stubs(flat, divided, labels, blobs, lines, ruled, config), config)
     blobs = drop_textured(flat, labels, blobs, config, marks if config.texture_marks else [])
     return Found(flat, labels, areas, blobs, cut, walls)
 

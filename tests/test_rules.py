@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 from conftest import REALDEV, needs_model
-from pipeline_helpers import _numbers_on_blank_pages, _read_exactly, needs_realdev
+from pipeline_helpers import _numbers_on_blank_pages, _numbers_read, _read_exactly, needs_realdev
 
 from edge_app.changes import noisy
 from edge_app.pipeline import Digit, PipelineConfig, _without_slivers, find_blobs, read_frame
@@ -291,15 +291,10 @@ def test_reads_numbers_and_digits_on_ruled_and_squared_paper(classifier, mnist_p
     assert numbers >= numbers_kept + 6 and singles >= singles_kept + 5
 
 
-def _notebook_sheet_read(classifier, mnist_path, seed: int, index: int):
-    """Sheet `index` of those generated on ruled or squared paper from `seed`: its numbers, and how many of them
-    a PipelineConfig reads."""
+def _notebook_sheet(mnist_path, seed: int, index: int):
+    """Sheet `index` of those generated on ruled or squared paper from `seed`."""
     rng = np.random.default_rng(seed)
-    scene = [make_scene(rng, DigitSource.find(str(mnist_path)), SceneConfig(rules=1.0)) for _ in range(index + 1)][-1]
-
-    def read(config):
-        return sum(text in [n.text for n in read_frame(scene.image, classifier, config)] for text in scene.texts)
-    return scene.texts, read
+    return [make_scene(rng, DigitSource.find(str(mnist_path)), SceneConfig(rules=1.0)) for _ in range(index + 1)][-1]
 
 
 @needs_model
@@ -307,19 +302,19 @@ def test_pages_whose_rules_are_found_only_in_part_are_looked_at_again_for_fainte
     # These two notebook sheets' lines are found at the weak-ink level only where they are darkest; the rest,
     # left, joined the numbers they touch to the frame's border. Looked for again at `rule_fainter` of that
     # level, they go: all four numbers read (none without; OpenCV 4.x: 3 without).
-    sheets = [_notebook_sheet_read(classifier, mnist_path, seed, index) for seed, index in [(306, 2), (308, 43)]]
-    assert [len(texts) for texts, _ in sheets] == [2, 2]
-    assert sum(read(PipelineConfig()) for _, read in sheets) == 4
-    assert sum(read(PipelineConfig(rule_fainter=None)) for _, read in sheets) <= 3
+    sheets = [_notebook_sheet(mnist_path, seed, index) for seed, index in [(306, 2), (308, 43)]]
+    assert [len(sheet.texts) for sheet in sheets] == [2, 2]
+    assert _numbers_read(classifier, sheets) == 4
+    assert _numbers_read(classifier, sheets, PipelineConfig(rule_fainter=None)) <= 3
 
 
 @needs_model
 @pytest.mark.parametrize("seed, index", [(306, 29), (306, 52)])
 def test_numbers_on_squared_pages_gain_no_1_from_a_line_between_two_strokes(classifier, mnist_path, seed, index):
     # "80411" and "14", a line down the page between two of their strokes: read "804111" and "114".
-    texts, read = _notebook_sheet_read(classifier, mnist_path, seed, index)
-    assert read(PipelineConfig()) == len(texts) == 2
-    assert read(PipelineConfig(rule_stub=None)) == 1
+    sheet = _notebook_sheet(mnist_path, seed, index)
+    assert _numbers_read(classifier, [sheet]) == len(sheet.texts) == 2
+    assert _numbers_read(classifier, [sheet], PipelineConfig(rule_stub=None)) == 1
 
 
 @needs_model

@@ -73,7 +73,8 @@ SIDE_REST = 1.0  # a band along a side holds more of its blob's ink than this ma
 SLIVER_HEIGHTS = 1.4  # a 1's stroke is judged against digits at most this many times taller or shorter ...
 SLIVER_NEIGHBOURS = 4  # ... the nearest this many of them
 SLIVER_MIN = 1  # ... when there are this many of them at least
-LINE_DOWN_MIN = 2  # digits beside a 1 spanning a crop's height that make it a line down the paper (line_down) ...
+SLIVER_TALLER = 5.0  # a 1 with none of them is judged against digits up to this many times taller (sliver_short)
+LINE_DOWN_MIN = 2  # digits beside a 1 reaching a crop's top or bottom that make it a paper's line (line_down) ...
 LINE_DOWN_WIDTH = 0.2  # ... when it is at most this share of its height wide ...
 LINE_DOWN_STROKE = 0.85  # ... and its stroke at most this share of theirs (a squared page's lines are thin)
 THICK_SIDE = 64  # pixels: a frame is looked at this small for ink wider than the closing's kernel
@@ -460,7 +461,9 @@ def _along_side(labels: np.ndarray, blob: Blob, pad: int, share: float) -> bool:
 
 def _without_slivers(digits: list[Digit], labels: np.ndarray, config: PipelineConfig) -> list[Digit]:
     """`digits` but 1s whose stroke is much thinner than that of the nearest digits of their size: a grid's
-    line left where a crop or a digit cut it, a sliver of the paper's edge. A line's digits share a pen."""
+    line left where a crop or a digit cut it, a sliver of the paper's edge. A line's digits share a pen. A 1
+    with no digit of its size is judged by the nearest ones up to SLIVER_TALLER times taller, more leniently
+    (`sliver_short`): a grid line's fragment a pixel wide beside a number."""
     if config.sliver_stroke is None or len(digits) <= SLIVER_MIN or not any(d.digit == 1 for d in digits):
         return digits
     widths: dict[int, float] = {}
@@ -479,30 +482,37 @@ def _without_slivers(digits: list[Digit], labels: np.ndarray, config: PipelineCo
             nearest = [stroke(j) for _, j in alike[:SLIVER_NEIGHBOURS]]
             if len(nearest) >= SLIVER_MIN and stroke(i) < config.sliver_stroke * median(nearest):
                 continue
+            if not nearest and config.sliver_short is not None:  # no digit of its size: a fragment of a line?
+                taller = sorted((abs(d.box[0] + d.box[2] / 2 - x), j) for j, d in enumerate(digits)
+                                if j != i and SLIVER_HEIGHTS < d.box[3] / max(1, h) <= SLIVER_TALLER)
+                nearest = [stroke(j) for _, j in taller[:SLIVER_NEIGHBOURS]]
+                if len(nearest) >= SLIVER_MIN and stroke(i) < config.sliver_short * median(nearest):
+                    continue
         kept.append(digit)
     return kept
 
 
 def _without_lines_down(digits: list[Digit], labels: np.ndarray, pad: int, config: PipelineConfig) -> list[Digit]:
     """`digits`, read in a frame with `pad` pixels of paper added all round, but 1s that are a line of the
-    paper down it (line_down): spanning the frame's height, much taller than the digits beside them,
+    paper down it (line_down): reaching the frame's top or bottom, much taller than the digits beside them,
     straight and thinner than their strokes. A squared page's line down a number cropped close runs
-    from edge to edge, and with paper round it is a piece like any other, read as a sure 1."""
+    from edge to edge, and with paper round it is a piece like any other, read as a sure 1; where it is
+    fainter towards one end, or a shadow's edge crosses it, only the part reaching the other end is ink."""
     if config.line_down is None or not pad or len(digits) <= LINE_DOWN_MIN:
         return digits
     bottom = labels.shape[0] - pad
 
-    def spans(digit):
+    def reaches(digit):
         x, y, w, h = digit.box
-        return digit.digit == 1 and y <= pad + 1 and y + h >= bottom - 1 and w <= LINE_DOWN_WIDTH * h
-    if not any(spans(d) for d in digits):
+        return digit.digit == 1 and (y <= pad + 1 or y + h >= bottom - 1) and w <= LINE_DOWN_WIDTH * h
+    if not any(reaches(d) for d in digits):
         return digits
 
     strokes = [stroke_width(labels[y:y + h, x:x + w] > 0) for x, y, w, h in (d.box for d in digits)]
     kept = []
     for i, digit in enumerate(digits):
         others = [j for j in range(len(digits)) if j != i]
-        if spans(digit) and digit.box[3] >= config.line_down * median(digits[j].box[3] for j in others) and (
+        if reaches(digit) and digit.box[3] >= config.line_down * median(digits[j].box[3] for j in others) and (
                 strokes[i] <= LINE_DOWN_STROKE * median(strokes[j] for j in others)):
             continue
         kept.append(digit)

@@ -7,7 +7,7 @@ from pipeline_helpers import _marked_sheets, _numbers_found, _pieces_of
 
 from edge_app.pipeline import Blob, Digit, PipelineConfig, _along_side, _without_lines_down, read_frame
 from edge_app.scenes import DigitSource, SceneConfig, make_line
-from edge_app.targets import CLOSE
+from edge_app.targets import CLOSE, LINE_MARGIN
 from edge_app.vision.boxes import _touches_border
 from edge_app.vision.lines import free_from_lines, without_underlines
 
@@ -132,12 +132,13 @@ def test_a_squared_pages_lines_down_a_number_cropped_close_are_not_read_as_ones(
     assert [n.text for n in read_frame(squared.image, classifier, PipelineConfig(line_down=None))] == ["516192114566"]
 
 
-def test_without_lines_down_drops_thin_straight_ones_spanning_a_padded_frame_only():
+def test_without_lines_down_drops_thin_straight_ones_reaching_a_padded_frames_end_only():
     """A 1 spanning the frame inside its 10 px of added paper, 1.5 times the height of the digits beside it,
-    as wide as a tenth of its height and half as thick as their strokes, is a line of the paper; a 1 as thick
-    as they are, one slanting (wider than LINE_DOWN_WIDTH of its height), one clear of the frame's edges,
-    and any 1 beside fewer than LINE_DOWN_MIN digits, or read with no paper added, are kept."""
-    labels = np.zeros((80, 200), np.int32)
+    as wide as a tenth of its height and half as thick as their strokes, is a line of the paper; so is one
+    as tall reaching only the frame's bottom (the rest of the line too faint to be ink). A 1 as thick as they
+    are, one slanting (wider than LINE_DOWN_WIDTH of its height), one clear of the frame's edges, and any 1
+    beside fewer than LINE_DOWN_MIN digits, or read with no paper added, are kept."""
+    labels = np.zeros((80, 220), np.int32)
     pad = 10
 
     def bar(x, y, w, h, label):
@@ -155,13 +156,34 @@ def test_without_lines_down_drops_thin_straight_ones_spanning_a_padded_frame_onl
     slanting = Digit(1, 1.0, (175, pad, 15, 60))
     bar(175, pad, 2, 60, 6)
     inside = Digit(1, 1.0, bar(192, pad + 5, 2, 50, 7))
+    lower = Digit(1, 1.0, bar(205, pad + 10, 2, 50, 8))  # from a sixth of the way down to the bottom
     found = digits + [line, thick, slanting, inside]
     assert _without_lines_down(found, labels, pad, PipelineConfig()) == digits + [thick, slanting, inside]
     assert _without_lines_down(digits[:2] + [line], labels, pad, PipelineConfig()) == digits[:2]
+    assert _without_lines_down(digits[:2] + [lower], labels, pad, PipelineConfig()) == digits[:2]
+    assert _without_lines_down(digits[:2] + [inside], labels, pad, PipelineConfig()) == digits[:2] + [inside]
     assert _without_lines_down(digits[:1] + [line], labels, pad, PipelineConfig()) == digits[:1] + [line]
     assert _without_lines_down(found, labels, 0, PipelineConfig()) == found
     assert _without_lines_down(found, labels, pad, PipelineConfig(line_down=None)) == found
     assert _without_lines_down(found, labels, pad, PipelineConfig(line_down=1.6)) == found
+
+
+@needs_model
+def test_a_squared_pages_line_fragments_beside_a_number_cropped_to_its_line_are_not_read_as_ones(
+        classifier, mnist_path):
+    """Numbers on squared paper cropped to their line, read again with paper round them: a line down the
+    first one's left end, faint at its top, is ink only from its middle to the frame's bottom (line_down:
+    once only a line spanning the frame from top to bottom was); a grid line's piece above the second, a pixel
+    wide and a quarter of the digits' height, has no digit of its size to be judged by (sliver_short). Under
+    OpenCV 5 each read an extra 1 before (as they do with line_down or sliver_short None); OpenCV 4.14's
+    threshold leaves neither piece a digit."""
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(304)
+    lines = [make_line(rng, digits, SceneConfig(rules=1.0), margin=LINE_MARGIN) for _ in range(91)]
+    down, fragment = lines[80], lines[90]
+    assert (down.texts, fragment.texts) == (["2336"], ["467339"])
+    assert [n.text for n in read_frame(down.image, classifier)] == ["2336"]
+    assert [n.text for n in read_frame(fragment.image, classifier)] == ["467339"]
 
 
 @needs_model

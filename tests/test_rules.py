@@ -432,6 +432,27 @@ def test_a_1_far_thinner_than_the_digits_beside_it_is_a_sliver_not_a_digit():
     assert _without_slivers([short, short, sliver], labels, config) == [short, short, sliver]
 
 
+def test_a_1_with_no_digit_of_its_height_is_judged_by_taller_ones_nearby():
+    """A grid line's piece a pixel wide, under a third of the digits' height, has no digit of its size to be
+    judged by: against the nearest taller ones it is a sliver all the same (sliver_short); a short 1 written
+    with their pen is kept, as are both with sliver_short None or no digit under SLIVER_TALLER times taller."""
+    labels = np.zeros((60, 300), np.int32)
+    digits = []
+    for i, left in enumerate((20, 80, 140)):  # three digits drawn with a 6 px pen: rings 40 px tall
+        cv2.rectangle(labels, (left, 10), (left + 30, 50), i + 1, 6)
+        digits.append(Digit(0, 0.99, (left - 3, 7, 37, 47)))
+    cv2.line(labels, (200, 30), (200, 41), 4, 1)  # a grid line's piece, 1 px wide and 12 px tall
+    cv2.rectangle(labels, (240, 30), (245, 41), 5, -1)  # a short 1 written with the same pen
+    fragment, one = Digit(1, 0.99, (200, 30, 1, 12)), Digit(1, 0.98, (240, 30, 6, 12))
+    config = PipelineConfig()
+    assert _without_slivers(digits + [fragment], labels, config) == digits
+    assert _without_slivers(digits + [one], labels, config) == digits + [one]
+    assert _without_slivers(digits + [fragment], labels, dataclasses.replace(config, sliver_short=None)) == \
+        digits + [fragment]
+    tiny = Digit(1, 0.99, (200, 40, 1, 2))  # the digits are 23 times its height: too far from its size
+    assert _without_slivers(digits + [tiny], labels, config) == digits + [tiny]
+
+
 @needs_model
 def test_a_grid_line_left_at_a_close_cropped_strips_edge_is_not_read_as_a_1(classifier, mnist_path):
     """A squared strip cropped close keeps a sliver of the grid's line down its left edge; read again with

@@ -245,8 +245,10 @@ class PipelineConfig:
     text_digits: int = 3
     min_confidence: float = 0.45  # digits read with less confidence are dropped
     sliver_stroke: float | None = 0.4  # a 1 with a stroke thinner than this share of its nearest digits' of its
-    # height (_without_slivers: one of them is enough) is dropped (None: never)
-    line_down: float | None = 1.2  # a 1 read with paper added round a frame, spanning its height, this many
+    # height (_without_slivers: one of them is enough) is dropped (None: never) ...
+    sliver_short: float | None = 0.25  # ... and one with no digit of its height, thinner than this share of the
+    # nearest taller ones' (a grid line's fragment beside a number cropped close; None: kept)
+    line_down: float | None = 1.2  # a 1 read with paper added round a frame, reaching its top or bottom, this many
     # times the median height of the other digits (at least LINE_DOWN_MIN more) or more, straight and thinner
     # than they are, is a line of the paper down a number's strip cropped close, not a digit (None: never)
     # Crops the model calls "not one digit" with this probability are dropped. None, never, read best on

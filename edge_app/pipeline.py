@@ -496,8 +496,8 @@ def _without_lines_down(digits: list[Digit], labels: np.ndarray, pad: int, confi
     """`digits`, read in a frame with `pad` pixels of paper added all round, but 1s that are a line of the
     paper down it (line_down): reaching the frame's top or bottom, much taller than the digits beside them,
     straight and thinner than their strokes. A squared page's line down a number cropped close runs
-    from edge to edge, and with paper round it is a piece like any other, read as a sure 1; where it is
-    fainter towards one end, or a shadow's edge crosses it, only the part reaching the other end is ink."""
+    from edge to edge, and with paper round it is a piece like any other, read as a sure 1; where part of it
+    is not found as ink (fainter towards one end), only the part reaching the other end is read."""
     if config.line_down is None or not pad or len(digits) <= LINE_DOWN_MIN:
         return digits
     bottom = labels.shape[0] - pad

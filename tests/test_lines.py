@@ -135,7 +135,7 @@ def test_a_squared_pages_lines_down_a_number_cropped_close_are_not_read_as_ones(
 def test_without_lines_down_drops_thin_straight_ones_reaching_a_padded_frames_end_only():
     """A 1 spanning the frame inside its 10 px of added paper, 1.5 times the height of the digits beside it,
     as wide as a tenth of its height and half as thick as their strokes, is a line of the paper; so is one
-    as tall reaching only the frame's bottom (the rest of the line too faint to be ink). A 1 as thick as they
+    as tall reaching only the frame's bottom (the rest of the line not found as ink). A 1 as thick as they
     are, one slanting (wider than LINE_DOWN_WIDTH of its height), one clear of the frame's edges, and any 1
     beside fewer than LINE_DOWN_MIN digits, or read with no paper added, are kept."""
     labels = np.zeros((80, 220), np.int32)
@@ -172,8 +172,8 @@ def test_without_lines_down_drops_thin_straight_ones_reaching_a_padded_frames_en
 def test_a_squared_pages_line_fragments_beside_a_number_cropped_to_its_line_are_not_read_as_ones(
         classifier, mnist_path):
     """Numbers on squared paper cropped to their line, read again with paper round them: a line down the
-    first one's left end, faint at its top, is ink only from its middle to the frame's bottom (line_down:
-    once only a line spanning the frame from top to bottom was); a grid line's piece above the second, a pixel
+    first one's left end is ink only from a quarter of the way down to the frame's bottom (line_down: once
+    only a line spanning the frame from top to bottom was); a grid line's piece above the second, a pixel
     wide and a quarter of the digits' height, has no digit of its size to be judged by (sliver_short). Under
     OpenCV 5 each read an extra 1 before (as they do with line_down or sliver_short None); OpenCV 4.14's
     threshold leaves neither piece a digit."""

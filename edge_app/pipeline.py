@@ -473,21 +473,22 @@ def _without_slivers(digits: list[Digit], labels: np.ndarray, config: PipelineCo
             x, y, w, h = digits[i].box
             widths[i] = stroke_width(labels[y:y + h, x:x + w] > 0)
         return widths[i]
+
+    def nearest(i, lowest, highest):
+        """The strokes of the SLIVER_NEIGHBOURS digits nearest across to digit i, of those lowest to highest
+        times its height."""
+        x, h = digits[i].box[0] + digits[i].box[2] / 2, max(1, digits[i].box[3])
+        near = sorted((abs(d.box[0] + d.box[2] / 2 - x), j) for j, d in enumerate(digits)
+                      if j != i and lowest <= d.box[3] / h <= highest)
+        return [stroke(j) for _, j in near[:SLIVER_NEIGHBOURS]]
     kept = []
     for i, digit in enumerate(digits):
         if digit.digit == 1:
-            x, h = digit.box[0] + digit.box[2] / 2, digit.box[3]
-            alike = sorted((abs(d.box[0] + d.box[2] / 2 - x), j) for j, d in enumerate(digits)
-                           if j != i and 1 / SLIVER_HEIGHTS <= d.box[3] / max(1, h) <= SLIVER_HEIGHTS)
-            nearest = [stroke(j) for _, j in alike[:SLIVER_NEIGHBOURS]]
-            if len(nearest) >= SLIVER_MIN and stroke(i) < config.sliver_stroke * median(nearest):
+            strokes, share = nearest(i, 1 / SLIVER_HEIGHTS, SLIVER_HEIGHTS), config.sliver_stroke
+            if not strokes and config.sliver_short is not None:  # no digit of its size: a fragment of a line?
+                strokes, share = nearest(i, SLIVER_HEIGHTS, SLIVER_TALLER), config.sliver_short
+            if len(strokes) >= SLIVER_MIN and stroke(i) < share * median(strokes):
                 continue
-            if not nearest and config.sliver_short is not None:  # no digit of its size: a fragment of a line?
-                taller = sorted((abs(d.box[0] + d.box[2] / 2 - x), j) for j, d in enumerate(digits)
-                                if j != i and SLIVER_HEIGHTS < d.box[3] / max(1, h) <= SLIVER_TALLER)
-                nearest = [stroke(j) for _, j in taller[:SLIVER_NEIGHBOURS]]
-                if len(nearest) >= SLIVER_MIN and stroke(i) < config.sliver_short * median(nearest):
-                    continue
         kept.append(digit)
     return kept
 

@@ -413,12 +413,19 @@ def test_a_squared_strip_read_again_finds_its_rules_in_runs_as_long_as_its_own_w
     assert [n.text for n in read_frame(line.image, classifier)] == ["49250097"]
 
 
-def test_a_1_far_thinner_than_the_digits_beside_it_is_a_sliver_not_a_digit():
+def _three_rings() -> tuple[np.ndarray, list[Digit]]:
+    """A labels image 60x300 with three digits drawn with a 6 px pen, rings 40 px tall (labels 1-3), and
+    their Digits, read as 0s."""
     labels = np.zeros((60, 300), np.int32)
     digits = []
-    for i, left in enumerate((20, 80, 140)):  # three digits drawn with a 6 px pen: rings 40 px tall
+    for i, left in enumerate((20, 80, 140)):
         cv2.rectangle(labels, (left, 10), (left + 30, 50), i + 1, 6)
         digits.append(Digit(0, 0.99, (left - 3, 7, 37, 47)))
+    return labels, digits
+
+
+def test_a_1_far_thinner_than_the_digits_beside_it_is_a_sliver_not_a_digit():
+    labels, digits = _three_rings()
     cv2.line(labels, (200, 10), (200, 50), 4, 1)  # a grid's line, 1 px wide
     cv2.line(labels, (250, 10), (250, 50), 5, 6)  # a 1 written with the same pen
     sliver, one = Digit(1, 0.99, (199, 10, 3, 41)), Digit(1, 0.98, (247, 10, 7, 41))  # strokes 1.0 and 6.2 px
@@ -436,11 +443,7 @@ def test_a_1_with_no_digit_of_its_height_is_judged_by_taller_ones_nearby():
     """A grid line's piece a pixel wide, under a third of the digits' height, has no digit of its size to be
     judged by: against the nearest taller ones it is a sliver all the same (sliver_short); a short 1 written
     with their pen is kept, as are both with sliver_short None or no digit under SLIVER_TALLER times taller."""
-    labels = np.zeros((60, 300), np.int32)
-    digits = []
-    for i, left in enumerate((20, 80, 140)):  # three digits drawn with a 6 px pen: rings 40 px tall
-        cv2.rectangle(labels, (left, 10), (left + 30, 50), i + 1, 6)
-        digits.append(Digit(0, 0.99, (left - 3, 7, 37, 47)))
+    labels, digits = _three_rings()
     cv2.line(labels, (200, 30), (200, 41), 4, 1)  # a grid line's piece, 1 px wide and 12 px tall
     cv2.rectangle(labels, (240, 30), (245, 41), 5, -1)  # a short 1 written with the same pen
     fragment, one = Digit(1, 0.99, (200, 30, 1, 12)), Digit(1, 0.98, (240, 30, 6, 12))

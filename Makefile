@@ -1,5 +1,7 @@
 # Two commands for a new machine: `make demo` and `make test`. See README.md.
 PYTHON ?= python3
+# The suite in one process per core, four at most (each may hold TensorFlow: up to 2 GB); TEST_WORKERS= runs it in one.
+TEST_WORKERS ?= -n auto --maxprocesses 4
 VENV ?= .venv
 BIN := $(VENV)/bin
 # MNIST for the tests and the demo, when it is there; without it the demo draws its own digits.
@@ -45,7 +47,7 @@ demo: $(VENV)/.device
 	$(BIN)/python -m edge_app run --source demo --max-frames 300 --save-video out/demo.mp4
 
 test: $(VENV)/.all
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(TEST_WORKERS)
 
 models: $(VENV)/.all
 	$(BIN)/python -m pip install -q -c train-constraints.txt -e ".[train]"

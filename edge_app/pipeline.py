@@ -56,6 +56,7 @@ from edge_app.vision.pieces import (
     drop_edge_steps,
     drop_frames,
     drop_non_digits,
+    drop_off_paper,
     drop_sheet_edges,
     drop_specks,
     drop_step_lines,
@@ -577,7 +578,7 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     kept = set(framed)  # a set: a grainy frame has thousands of pieces
     marks += grids + rings + [piece for piece in stepped if piece not in kept]  # lines and frames drawn round digits
     blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config, lines)
-    blobs = drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config)
+    blobs = drop_off_paper(smooth, drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config), config)
     blobs = drop_sheet_edges(grey, labels, drop_shadows(grey, labels, blobs, ruled, config, lines), config, pad)
     blobs = drop_specks(drop_rule_stubs(flat, divided, labels, blobs, lines, ruled, config), config)
     blobs = drop_textured(flat, labels, blobs, config, marks if config.texture_marks else [])

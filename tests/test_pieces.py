@@ -16,6 +16,7 @@ from edge_app.vision.pieces import (
     _join_pairs,
     drop_frames,
     drop_non_digits,
+    drop_off_paper,
     drop_specks,
     join_pieces,
     without_rings,
@@ -324,3 +325,18 @@ def test_drop_specks_keeps_a_single_digit_over_a_few_specks_of_table_texture():
     assert drop_specks([nine, *streaks]) == [nine]
     crowd = [Blob((500 + 20 * i, 70, 8, 20 + i % 4), (i + 2,)) for i in range(8)]
     assert drop_specks([nine, *crowd]) == crowd  # eight of a height: a sheet's digits, the tall one a bar
+
+
+def test_drop_off_paper_drops_blobs_on_a_table_far_darker_than_the_sheet():
+    # The paper's estimate of a sheet (220) lying on a dark table (50), a hand's shadow over its left part.
+    ground = np.full((480, 640), 50, np.uint8)
+    ground[60:420, 80:560] = 220
+    ground[60:420, 80:200] = 100  # 0.45 of the sheet's paper: a shadow's darkest in the generated photos
+    on_sheet, in_shadow = Blob((300, 150, 40, 60), (1,)), Blob((120, 150, 40, 60), (2,))
+    grain = [Blob((10 + 60 * i, 440, 12, 20), (3 + i,)) for i in range(8)]
+    assert drop_off_paper(ground, [on_sheet, in_shadow, *grain]) == [on_sheet, in_shadow]
+    assert drop_off_paper(np.full_like(ground, 50), grain) == grain  # a frame of table alone: its own paper
+    thick = Blob((300, 200, 120, 160), (11,))  # a marker digit: its strokes, wider than the estimate's kernel,
+    ground[240:320, 330:390] = 40  # ... are dark in it round the box's centre; its corners are paper
+    assert drop_off_paper(ground, [thick]) == [thick]
+    assert drop_off_paper(ground, [on_sheet, *grain], PipelineConfig(off_paper=None)) == [on_sheet, *grain]

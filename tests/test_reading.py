@@ -366,17 +366,19 @@ def test_reads_single_digits_on_a_sheet_lying_on_a_table(classifier, mnist_path)
 
 @needs_model
 def test_a_dark_tables_grain_round_a_sheet_is_not_read(classifier, mnist_path):
-    """A 0 and a marker 5 on sheets lying on a dark table, whose grain left pieces round the sheet that read
-    as digits ("44", "7", "7", "4" beside the 0); beside the 5, a crowd of them made the 5 a bar, dropped
-    (drop_specks), and 14 numbers were read. The table's ground is 0.2 of the sheet's paper (drop_off_paper)."""
+    """A 0, a 3 and a marker 5 on sheets lying on a dark table, whose grain left pieces round the sheet that
+    read as digits ("44", "7", "7", "4" beside the 0; "4", "8" or "37", "5", "22" beside the 3). Beside the
+    5, OpenCV 5 found a crowd of them, which made the 5 a bar, dropped (drop_specks), and 14 numbers were
+    read. The table's ground is 0.2 of the sheet's paper (drop_off_paper)."""
     digits = DigitSource.find(str(mnist_path))
     found = []
-    for seed, item in ((502, 16), (503, 43)):
+    for seed, item in ((502, 16), (501, 51), (503, 43)):
         rng = np.random.default_rng(seed)
         found.append([make_single_digit(rng, digits, config=SceneConfig(table=1.0)) for _ in range(item + 1)][-1])
-    assert [s.texts for s in found] == [["0"], ["5"]]
+    assert [s.texts for s in found] == [["0"], ["3"], ["5"]]
     for scene in found:
         assert [n.text for n in read_frame(scene.image, classifier)] == scene.texts
+    for scene in found[:2]:
         assert len(read_frame(scene.image, classifier, PipelineConfig(off_paper=None))) >= 3
 
 

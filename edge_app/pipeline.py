@@ -463,7 +463,8 @@ def _along_side(labels: np.ndarray, blob: Blob, pad: int, share: float) -> bool:
 def _without_slivers(digits: list[Digit], labels: np.ndarray, config: PipelineConfig) -> list[Digit]:
     """`digits` but 1s whose stroke is much thinner than that of the nearest digits of their size: a grid's
     line left where a crop or a digit cut it, a sliver of the paper's edge. A line's digits share a pen. A 1
-    with no digit of its size is judged by the nearest ones up to SLIVER_TALLER times taller, more leniently
+    is judged by digits other than 1s (a grid's lines left in pieces of one height vouched for each other); one
+    with no digit of its size, by the nearest ones up to SLIVER_TALLER times taller, more leniently
     (`sliver_short`): a grid line's fragment a pixel wide beside a number."""
     if config.sliver_stroke is None or len(digits) <= SLIVER_MIN or not any(d.digit == 1 for d in digits):
         return digits
@@ -476,11 +477,11 @@ def _without_slivers(digits: list[Digit], labels: np.ndarray, config: PipelineCo
         return widths[i]
 
     def nearest(i, lowest, highest):
-        """The strokes of the SLIVER_NEIGHBOURS digits nearest across to digit i, of those lowest to highest
-        times its height."""
+        """The strokes of the SLIVER_NEIGHBOURS digits but 1s nearest across to digit i (a 1), of those lowest
+        to highest times its height."""
         x, h = digits[i].box[0] + digits[i].box[2] / 2, max(1, digits[i].box[3])
         near = sorted((abs(d.box[0] + d.box[2] / 2 - x), j) for j, d in enumerate(digits)
-                      if j != i and lowest <= d.box[3] / h <= highest)
+                      if d.digit != 1 and lowest <= d.box[3] / h <= highest)
         return [stroke(j) for _, j in near[:SLIVER_NEIGHBOURS]]
     kept = []
     for i, digit in enumerate(digits):

@@ -456,6 +456,20 @@ def test_a_1_with_no_digit_of_its_height_is_judged_by_taller_ones_nearby():
     assert _without_slivers(digits + [tiny], labels, config) == digits + [tiny]
 
 
+def test_slivers_of_one_height_do_not_vouch_for_each_other():
+    """A squared page's lines left in four pieces of one height, half the digits', each a 1 px sliver: judged
+    by each other, as 1s of their size, they were kept (a single 8 on a sheet read "1", "1", "1", "1", "8");
+    a 1 is judged by the other digits only. Two 1s alone have nothing to be judged by."""
+    labels, digits = _three_rings()
+    slivers = []
+    for i, x in enumerate((190, 210, 230, 250)):
+        cv2.line(labels, (x, 10), (x, 29), 4 + i, 1)
+        slivers.append(Digit(1, 0.99, (x, 10, 1, 20)))
+    config = PipelineConfig()
+    assert _without_slivers(digits + slivers, labels, config) == digits
+    assert _without_slivers(slivers, labels, config) == slivers
+
+
 @needs_model
 def test_a_grid_line_left_at_a_close_cropped_strips_edge_is_not_read_as_a_1(classifier, mnist_path):
     """A squared strip cropped close keeps a sliver of the grid's line down its left edge; read again with

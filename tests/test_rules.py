@@ -459,7 +459,7 @@ def test_a_1_with_no_digit_of_its_height_is_judged_by_taller_ones_nearby():
 def test_slivers_of_one_height_do_not_vouch_for_each_other():
     """A squared page's lines left in four pieces of one height, half the digits', each a 1 px sliver: judged
     by each other, as 1s of their size, they were kept (a single 8 on a sheet read "1", "1", "1", "1", "8");
-    a 1 is judged by the other digits only. Two 1s alone have nothing to be judged by."""
+    a 1 is judged by the other digits only. 1s alone have nothing to be judged by."""
     labels, digits = _three_rings()
     slivers = []
     for i, x in enumerate((190, 210, 230, 250)):
@@ -468,6 +468,16 @@ def test_slivers_of_one_height_do_not_vouch_for_each_other():
     config = PipelineConfig()
     assert _without_slivers(digits + slivers, labels, config) == digits
     assert _without_slivers(slivers, labels, config) == slivers
+
+
+@needs_model
+def test_a_single_digit_on_a_squared_sheet_on_a_table_is_read_without_its_lines_pieces(classifier, mnist_path):
+    """The 8 of the unit test above, as generated (seed 504, item 37): its sheet's lines left in four pieces."""
+    digits = DigitSource.find(str(mnist_path))
+    rng = np.random.default_rng(504)
+    eight = [make_single_digit(rng, digits, config=SceneConfig(table=1.0, rules=1.0)) for _ in range(38)][-1]
+    assert eight.texts == ["8"]
+    assert [n.text for n in read_frame(eight.image, classifier)] == ["8"]
 
 
 @needs_model

@@ -155,8 +155,8 @@ class PipelineConfig:
     # holding nothing) is the whole sheet's edge on a darker table when its ink is darker than the table
     # outside it by less than edge_ratio of what it is darker than the paper inside (None: never so)
     edge_outline: float | None = 0.25
-    # A blob whose paper (the paper's estimate at its box's centre) is darker than off_paper of the frame's paper
-    # (the estimate's OFF_PAPER_TOP percentile) lies on the table round a sheet, not on it (None: never so)
+    # A blob whose ground (the paper's estimate, brightest at its box's corners) is darker than off_paper of the
+    # frame's paper (the estimate's OFF_PAPER_TOP percentile) lies on a table round a sheet (None: never so)
     off_paper: float | None = 0.3
     # A piece is a line along a step in the paper (a sheet's or a note's edge on a table, the shadow it casts)
     # when step_line_share of its pixels or more lie by a step in the sharp paper estimate, it holds at most

@@ -338,8 +338,8 @@ def drop_off_paper(paper: np.ndarray, blobs: list[Blob], config: PipelineConfig 
     the corners of the blob's box (at its centre, a thick digit's strokes are wider than the estimate's kernel),
     the frame's paper its OFF_PAPER_TOP percentile. A blob is dropped when its ground is darker than
     `off_paper` of the paper. In 1,588 generated and realdev photos, the digits read lay on ground 0.48 of
-    it or lighter, the pieces of a table read as digits on 0.13 to 0.32 of it; a shadow darker than the
-    generator's (45% at most) keeps its digits."""
+    it or lighter, the pieces of a table read as digits on 0.13 to 0.32 of it; 0.3 leaves room for shadows
+    darker than the generator's (45% at most)."""
     if config.off_paper is None or not blobs:
         return blobs
     least = config.off_paper * float(np.percentile(paper[::OFF_PAPER_STEP, ::OFF_PAPER_STEP], OFF_PAPER_TOP))

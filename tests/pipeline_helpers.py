@@ -17,6 +17,12 @@ def paper(h=120, w=160, level=220):
     return np.full((h, w), level, np.uint8)
 
 
+def _generated_item(make, mnist_path, seed: int, index: int, config: SceneConfig):
+    """Scene `index` of those `make` (make_scene, make_single_digit) generates from `seed` with `config`."""
+    rng, digits = np.random.default_rng(seed), DigitSource.find(str(mnist_path))
+    return [make(rng, digits, config=config) for _ in range(index + 1)][-1]
+
+
 def _numbers_read(classifier, scenes, config: PipelineConfig | None = None) -> int:
     """How many of the scenes' numbers are among those read in them."""
     config = config or PipelineConfig()

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 from conftest import needs_model
-from pipeline_helpers import _numbers_on_blank_pages, _read_exactly
+from pipeline_helpers import _generated_item, _numbers_on_blank_pages, _read_exactly
 
 from edge_app import scenes
 from edge_app.pipeline import (
@@ -370,11 +370,8 @@ def test_a_dark_tables_grain_round_a_sheet_is_not_read(classifier, mnist_path):
     read as digits ("44", "7", "7", "4" beside the 0; "4", "8" or "37", "5", "22" beside the 3). Beside the
     5, OpenCV 5 found a crowd of them, which made the 5 a bar, dropped (drop_specks), and 14 numbers were
     read. The table's ground is 0.2 of the sheet's paper (drop_off_paper)."""
-    digits = DigitSource.find(str(mnist_path))
-    found = []
-    for seed, item in ((502, 16), (501, 51), (503, 43)):
-        rng = np.random.default_rng(seed)
-        found.append([make_single_digit(rng, digits, config=SceneConfig(table=1.0)) for _ in range(item + 1)][-1])
+    found = [_generated_item(make_single_digit, mnist_path, seed, item, SceneConfig(table=1.0))
+             for seed, item in ((502, 16), (501, 51), (503, 43))]
     assert [s.texts for s in found] == [["0"], ["3"], ["5"]]
     for scene in found:
         assert [n.text for n in read_frame(scene.image, classifier)] == scene.texts

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 from conftest import REALDEV, needs_model
-from pipeline_helpers import _numbers_on_blank_pages, _numbers_read, _read_exactly, needs_realdev
+from pipeline_helpers import _generated_item, _numbers_on_blank_pages, _numbers_read, _read_exactly, needs_realdev
 
 from edge_app.changes import noisy
 from edge_app.pipeline import Digit, PipelineConfig, _without_slivers, find_blobs, read_frame
@@ -293,8 +293,7 @@ def test_reads_numbers_and_digits_on_ruled_and_squared_paper(classifier, mnist_p
 
 def _notebook_sheet(mnist_path, seed: int, index: int):
     """Sheet `index` of those generated on ruled or squared paper from `seed`."""
-    rng = np.random.default_rng(seed)
-    return [make_scene(rng, DigitSource.find(str(mnist_path)), SceneConfig(rules=1.0)) for _ in range(index + 1)][-1]
+    return _generated_item(make_scene, mnist_path, seed, index, SceneConfig(rules=1.0))
 
 
 @needs_model
@@ -477,9 +476,7 @@ def test_slivers_of_one_height_do_not_vouch_for_each_other():
 @needs_model
 def test_a_single_digit_on_a_squared_sheet_on_a_table_is_read_without_its_lines_pieces(classifier, mnist_path):
     """The 8 of the unit test above, as generated (seed 504, item 37): its sheet's lines left in four pieces."""
-    digits = DigitSource.find(str(mnist_path))
-    rng = np.random.default_rng(504)
-    eight = [make_single_digit(rng, digits, config=SceneConfig(table=1.0, rules=1.0)) for _ in range(38)][-1]
+    eight = _generated_item(make_single_digit, mnist_path, 504, 37, SceneConfig(table=1.0, rules=1.0))
     assert eight.texts == ["8"]
     assert [n.text for n in read_frame(eight.image, classifier)] == ["8"]
 

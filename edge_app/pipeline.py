@@ -53,6 +53,7 @@ from edge_app.vision.paper import (
     to_grey,
 )
 from edge_app.vision.pieces import (
+    drop_bars,
     drop_edge_steps,
     drop_frames,
     drop_non_digits,
@@ -578,10 +579,12 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     framed = drop_frames(labels, stepped, config)
     kept = set(framed)  # a set: a grainy frame has thousands of pieces
     marks += grids + rings + [piece for piece in stepped if piece not in kept]  # lines and frames drawn round digits
-    blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(framed, config), ruled, config, lines)
+    clear = drop_bars(smooth, labels, framed, config)  # a pen lying on the page, before it is joined to digits
+    pens = [piece.box[3] for piece in set(framed) - set(clear)] if len(clear) < len(framed) else []
+    blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(clear, config), ruled, config, lines)
     blobs = drop_off_paper(smooth, drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config), config)
     blobs = drop_sheet_edges(grey, labels, drop_shadows(grey, labels, blobs, ruled, config, lines), config, pad)
-    blobs = drop_specks(drop_rule_stubs(flat, divided, labels, blobs, lines, ruled, config), config)
+    blobs = drop_specks(drop_rule_stubs(flat, divided, labels, blobs, lines, ruled, config), config, pens)
     blobs = drop_textured(flat, labels, blobs, config, marks if config.texture_marks else [])
     return Found(flat, labels, areas, blobs, cut, walls)
 

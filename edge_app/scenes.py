@@ -44,6 +44,11 @@ BOARD_CLEAR = 6  # pixels at least between a whiteboard's frame and the writing
 RULE_INKS = {"blue": (200, 150, 90), "grey": (130, 130, 130), "red": (110, 110, 220)}  # printed notebook lines
 BLACKBOARDS = {"black": (42, 45, 45), "slate": (70, 64, 58), "green": (55, 78, 48)}  # BGR
 CHALKS = {"white": (228, 232, 232), "yellow": (150, 228, 236), "pink": (200, 185, 240)}
+PENS = {"black": (35, 32, 32), "blue": (150, 70, 30), "red": (40, 35, 160), "white": (225, 228, 228)}  # bodies
+PEN_WIDTH = (0.2, 1.0)  # a pen is this many of the digits' median height thick ...
+PEN_MAX_WIDTH = 0.08  # ... but at most this share of the frame's shorter side (a single digit filling it) ...
+PEN_LENGTH = (11.0, 16.0)  # ... and this many times as long as thick (a ballpoint's 140 by 9 mm)
+PEN_CLEAR = 0.5  # its edge at least this many of its own thicknesses from any ink
 COMB_BOX = (1.15, 1.45)  # a form's box for one digit: this many of the digits' height high and wide
 COMB_APART = 0.3  # share of combs printed as boxes apart, a gap of COMB_GAP of a box between them
 COMB_GAP = (0.1, 0.3)
@@ -84,6 +89,7 @@ class SceneConfig:
     tables: float = 0.0  # share of sheets written as a printed table: two numbers of 1-6 digits to a line, in
     # cells of two columns about one middle, TABLE_GAP digit heights apart
     pen_shadows: float = 0.0  # share of photos with a narrow shadow across the page: a pen's, a phone's edge
+    pens: float = 0.0  # share of photos with a pen lying on the page beside the writing, clear of it (PEN_*)
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -460,6 +466,50 @@ def _pen_shadow(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     return cv2.GaussianBlur(band, (0, 0), rng.uniform(2, 5)) * rng.uniform(0.25, 0.4)
 
 
+def _pen(image: np.ndarray, ink_alpha: np.ndarray, boxes: list[Box], rng: np.random.Generator) -> np.ndarray | None:
+    """A pen lying on the page (in place), clear of the ink by PEN_CLEAR of its thickness, at any slant, often
+    running out of the frame: a shaded round body with a highlight along it, a cap at one end and a cone
+    with a metal tip at the other, and its soft shadow. Returns the pen's alpha; None, and no pen, where 40
+    tries find no room for one."""
+    h, w = ink_alpha.shape
+    digit = float(np.median([box[3] for box in boxes])) if boxes else 0.1 * h
+    radius = min(digit * rng.uniform(*PEN_WIDTH), PEN_MAX_WIDTH * min(h, w)) / 2
+    radius = max(radius, 3.0)
+    length = 2 * radius * rng.uniform(*PEN_LENGTH)
+    near_ink = cv2.dilate((ink_alpha > 0.05).view(np.uint8), None) if ink_alpha.any() else None
+    ys, xs = np.indices((h, w), dtype=np.float32)
+    for _ in range(40):
+        angle = rng.uniform(0, math.pi)
+        axis = np.array([math.cos(angle), math.sin(angle)], np.float32)
+        start = np.array([rng.uniform(0, w), rng.uniform(0, h)], np.float32) - axis * length * rng.uniform(0, 1)
+        along = (xs - start[0]) * axis[0] + (ys - start[1]) * axis[1]  # pixels from the cap's end
+        across = (xs - start[0]) * -axis[1] + (ys - start[1]) * axis[0]  # pixels from the axis
+        reach = np.hypot(across, np.maximum(0, np.maximum(-along, along - length)))  # from the segment
+        if not (reach <= radius).any():
+            continue  # wholly outside the frame
+        if near_ink is None or not near_ink[reach <= radius * (1 + 2 * PEN_CLEAR)].any():
+            break
+    else:
+        return None
+    tip = 0.1 * length  # the cone's length
+    profile = np.where(along > length - tip, radius * np.clip((length - along) / tip, 0.25, 1.0), radius)
+    profile = np.where(along < 0.22 * length, radius * 1.12, profile)  # the cap, a little thicker
+    shadow = np.clip(profile - np.hypot(across - radius * 0.7, np.maximum(0, np.maximum(-along, along - length))),
+                     0, 1)
+    image *= (1 - cv2.GaussianBlur(shadow, (0, 0), radius * 0.6 + 1) * rng.uniform(0.2, 0.4))[..., None]
+    distance = np.hypot(across, np.maximum(0, np.maximum(-along, along - length)))
+    alpha = np.clip(profile - distance + 0.5, 0, 1)
+    side = np.clip(across / np.maximum(profile, 1e-3), -1, 1)
+    body = np.array(PENS[rng.choice(list(PENS))], np.float32)
+    cap = body * rng.uniform(0.6, 1.0) if rng.random() < 0.5 else np.array(PENS["black"], np.float32)
+    colour = np.where((along < 0.22 * length)[..., None], cap, body)
+    colour = np.where((along > length - 0.25 * tip)[..., None], np.float32(170), colour)  # the metal tip
+    shade = 0.55 + 0.45 * np.sqrt(1 - side ** 2)  # a lit cylinder ...
+    glint = np.exp(-((side + 0.4) / 0.12) ** 2) * 120  # ... with a highlight along it
+    _lay(image, alpha[..., None], np.clip(colour * shade[..., None] + glint[..., None], 0, 255))
+    return alpha
+
+
 def _lay(image: np.ndarray, alpha: np.ndarray, ink: np.ndarray) -> None:
     """Ink (BGR) laid over `image` (float, in place: a frame's float copies add up, and the demo makes one
     per scene) where `alpha` (h, w, 1) says how much."""
@@ -495,6 +545,8 @@ def _photograph(ink_alpha, numbers, digits, rng, config, printed: np.ndarray | N
         _lay(image, print_alpha, np.array(RULE_INKS[rng.choice(list(RULE_INKS))], np.float32) * rng.uniform(0.3, 1.0))
     _lay(image, ink_alpha[..., None], ink)
     image += texture[..., None]
+    if config.pens and rng.random() < config.pens:
+        _pen(image, ink_alpha, [box for _, box in digits], rng)
     sheet = np.eye(3)
     if config.table and rng.random() < config.table:
         image, sheet = _on_table(image, rng)

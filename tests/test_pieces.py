@@ -14,6 +14,7 @@ from edge_app.vision.ink import find_ink
 from edge_app.vision.pieces import (
     _JOIN_ROWS,
     _join_pairs,
+    drop_bars,
     drop_frames,
     drop_non_digits,
     drop_off_paper,
@@ -325,6 +326,67 @@ def test_drop_specks_keeps_a_single_digit_over_a_few_specks_of_table_texture():
     assert drop_specks([nine, *streaks]) == [nine]
     crowd = [Blob((500 + 20 * i, 70, 8, 20 + i % 4), (i + 2,)) for i in range(8)]
     assert drop_specks([nine, *crowd]) == crowd  # eight of a height: a sheet's digits, the tall one a bar
+
+
+def _pen_beside(draw_digit, pen_width=22):
+    """(paper estimate, labels, pieces) of a 0 (5 px strokes, 90 px tall) with `draw_digit` drawn too, and a
+    pen `pen_width` px wide and 400 px long lying clear of both, all on paper at 220."""
+    ink = np.zeros((480, 640), np.uint8)
+    cv2.ellipse(ink, (150, 240), (30, 45), 0, 0, 360, 1, 5)
+    draw_digit(ink)
+    cv2.line(ink, (380, 50), (560, 410), 1, pen_width)
+    labels, pieces, _ = _pieces_of(ink)
+    return paper(480, 640), labels, pieces
+
+
+def _boxes(pieces):
+    return sorted(piece.box for piece in pieces)
+
+
+def test_drop_bars_drops_a_pen_lying_beside_the_digits():
+    ground, labels, pieces = _pen_beside(lambda ink: None)
+    zero = [piece for piece in pieces if piece.box[0] < 300]
+    assert _boxes(drop_bars(ground, labels, pieces)) == _boxes(zero)
+    assert drop_bars(ground, labels, pieces, PipelineConfig(bar_thick=None)) == pieces
+    # As thin as the digit's strokes, the bar is dropped for its length alone: 4 times the 0's height.
+    ground, labels, pieces = _pen_beside(lambda ink: None, pen_width=5)
+    assert _boxes(drop_bars(ground, labels, pieces)) == _boxes(zero)
+    assert drop_bars(ground, labels, pieces, PipelineConfig(bar_long=5.0)) == pieces
+
+
+def test_drop_bars_keeps_a_one_a_fours_stem_and_a_sheets_edge():
+    # A 1 written beside the 0 with the same pen and at its height is no pen, however straight.
+    ground, labels, pieces = _pen_beside(lambda ink: cv2.line(ink, (240, 195), (240, 285), 1, 5), pen_width=5)
+    kept = drop_bars(ground, labels, pieces)
+    assert len(kept) == 2 and max(piece.box[3] for piece in kept) <= 100  # the 0 and the 1; the pen went
+    # A 4 drawn in two strokes: its stem, 2.7 times as long as its other half is tall, a few pixels from it.
+    four = np.zeros((480, 640), np.uint8)
+    cv2.polylines(four, [np.array([[100, 100], [100, 200], [200, 200]])], False, 1, 5)
+    cv2.line(four, (210, 60), (210, 340), 1, 5)
+    labels, pieces, _ = _pieces_of(four)
+    assert len(pieces) == 2 and drop_bars(paper(480, 640), labels, pieces) == pieces
+    assert len(drop_bars(paper(480, 640), labels, pieces, PipelineConfig(bar_near=0.0))) == 1
+    # A sheet's edge: the same bar as the pen, a dark table on one side of it, from 20 px beyond its axis.
+    ground, labels, pieces = _pen_beside(lambda ink: None)
+    cv2.fillPoly(ground, [np.array([[398, 41], [578, 401], [640, 401], [640, 0], [398, 0]])], 60)
+    assert drop_bars(ground, labels, pieces) == pieces
+    assert len(drop_bars(ground, labels, pieces, PipelineConfig(bar_paper=0.0))) == 1
+    # A single 1 beside a blot of 41 px: no digit to judge the 1 by.
+    one = np.zeros((480, 640), np.uint8)
+    cv2.line(one, (300, 60), (300, 400), 1, 14)
+    cv2.circle(one, (450, 300), 20, 1, -1)
+    labels, pieces, _ = _pieces_of(one)
+    assert drop_bars(paper(480, 640), labels, pieces) == pieces
+    assert len(drop_bars(paper(480, 640), labels, pieces, PipelineConfig(bar_solid=1.0))) == 1
+
+
+def test_drop_specks_counts_a_dropped_pen_among_a_crowds_bars():
+    # A realdev page turned: its edge, 195 px (a pen to drop_bars), had made an 82 px piece of the table
+    # beside it one of two bars over a crowd of digits 31-39 px; alone, the piece is not 2.5 times as tall.
+    digits = [Blob((40 * i, 300, 15, h), (i + 1,)) for i, h in enumerate([39, 38, 37, 36, 35, 34, 33, 32, 31, 31])]
+    table = Blob((172, 669, 40, 82), (50,))
+    assert drop_specks([table, *digits], pens=[195]) == digits
+    assert drop_specks([table, *digits]) == [table, *digits]
 
 
 def test_drop_off_paper_drops_blobs_on_a_table_far_darker_than_the_sheet():

@@ -136,11 +136,15 @@ def test_a_digit_filling_the_photo_broken_in_two_is_read_again(classifier, mnist
 def test_a_digit_filling_the_photo_read_as_a_sure_part_of_it_is_read_again(classifier, mnist_path):
     """A marker 7 filling a square crop: its thick bar is taken for paper, and its stem alone reads as a
     sure 1. The frame, with much thick ink in it, is read again, and the 7 read then, its box far larger
-    than the 1's, is taken (filled_larger)."""
+    than the 1's, is taken (filled_larger). The stem, 7 times as long as the bar's pieces left are tall and
+    55 px from them, is dropped as a pen too (drop_bars), and the frame read again all the same: with the
+    pen stage off, the 7 is read only by filled_larger."""
     (seven,) = _filled_crops(mnist_path, 23, [7])
     assert seven.texts == ["7"]
     assert [n.text for n in read_frame(seven.image, classifier)] == ["7"]
-    (stem,) = read_frame(seven.image, classifier, PipelineConfig(filled_larger=None))
+    no_pen = PipelineConfig(bar_thick=None)
+    assert [n.text for n in read_frame(seven.image, classifier, no_pen)] == ["7"]
+    (stem,) = read_frame(seven.image, classifier, dataclasses.replace(no_pen, filled_larger=None))
     assert stem.text == "1" and stem.confidence >= PipelineConfig().filled_unsure
 
 
@@ -377,6 +381,20 @@ def test_a_dark_tables_grain_round_a_sheet_is_not_read(classifier, mnist_path):
         assert [n.text for n in read_frame(scene.image, classifier)] == scene.texts
     for scene in found[:2]:
         assert len(read_frame(scene.image, classifier, PipelineConfig(off_paper=None))) >= 3
+
+
+@needs_model
+def test_a_pen_lying_beside_a_single_digit_is_not_read(classifier, mnist_path):
+    """Single digits with a pen on the page (SceneConfig(pens=1.0)): the pen, four times the digit's length,
+    made a speck of it (drop_specks) and read as a sure 1 ("1" for a 6, 5 and 9), or was joined to it ("2" for
+    a 6, "7" for a 3); it is dropped before either (drop_bars)."""
+    found = [_generated_item(make_single_digit, mnist_path, 300, item, SceneConfig(pens=1.0))
+             for item in (31, 72, 101, 121, 147)]
+    assert [s.texts for s in found] == [["6"], ["5"], ["9"], ["6"], ["3"]]
+    for scene in found:
+        assert [n.text for n in read_frame(scene.image, classifier)] == scene.texts
+    without = PipelineConfig(bar_thick=None)
+    assert sum([n.text for n in read_frame(s.image, classifier, without)] != s.texts for s in found) >= 4
 
 
 @needs_model

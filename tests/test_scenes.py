@@ -25,6 +25,29 @@ def test_scenes_are_reproducible_and_know_their_truth():
     assert fixed.texts == ["2024", "17"]
 
 
+def test_a_pen_may_lie_on_the_page_clear_of_the_writing():
+    ink = np.zeros((480, 640), np.uint8)
+    cv2.putText(ink, "7", (100, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, 1, 12)
+    ink = ink.astype(np.float32)
+    lengths = []
+    for seed in range(10):
+        image = np.full((480, 640, 3), 230, np.float32)
+        alpha = scenes._pen(image, ink, [(100, 170, 110, 130)], np.random.default_rng(seed))
+        assert alpha is not None and alpha.max() == 1.0
+        assert not (alpha[cv2.dilate((ink > 0).view(np.uint8), np.ones((9, 9), np.uint8)) > 0] > 0).any()
+        assert (image[alpha > 0.9] != 230).any(axis=-1).all()  # drawn where it lies
+        ys, xs = np.nonzero(alpha > 0.5)
+        lengths.append(np.hypot(np.ptp(xs), np.ptp(ys)))
+    assert max(lengths) > 2 * 130  # far longer than the digit when it is wholly in the frame
+    crowded = np.ones((480, 640), np.float32)  # ink everywhere: no room, no pen, the image untouched
+    image = np.full((480, 640, 3), 230, np.float32)
+    assert scenes._pen(image, crowded, [(0, 0, 640, 480)], np.random.default_rng(0)) is None
+    assert (image == 230).all()
+    # Off by default: a scene draws the same with the option at 0 as before it existed.
+    np.testing.assert_array_equal(make_single_digit(np.random.default_rng(3)).image,
+                                  make_single_digit(np.random.default_rng(3), config=SceneConfig(pens=0.0)).image)
+
+
 def test_a_sheet_on_a_table_shows_the_table_round_it_and_its_boxes_follow_the_sheet():
     scene = make_single_digit(np.random.default_rng(6), value=4, config=SceneConfig(table=1.0))
     grey = cv2.cvtColor(scene.image, cv2.COLOR_BGR2GRAY).astype(float)

@@ -21,6 +21,8 @@ EDGE_INK = 25  # percentile of a blob's pixels in the grey frame taken as its in
 STEP_LINE_GAP = 3  # pixels between a line along a step drop_step_lines() drops and a piece broken off it
 OFF_PAPER_TOP = 90  # percentile of the paper's estimate taken as the frame's paper by drop_off_paper()
 OFF_PAPER_STEP = 8  # ... measured on every this many pixels both ways
+BAR_CANDIDATES = 2  # drop_bars looks at this many of the longest pieces: a pen, or the two edges of a light one
+BAR_SIDE_POINTS = (-0.25, 0.0, 0.25)  # where along a bar, in its lengths from its centre, the paper beside it is seen
 _JOIN_ROWS = 256  # join_pieces() compares this many pieces with all the others at once
 
 
@@ -342,12 +344,18 @@ def drop_off_paper(paper: np.ndarray, blobs: list[Blob], config: PipelineConfig 
     darker than the generator's (45% at most)."""
     if config.off_paper is None or not blobs:
         return blobs
-    # np.percentile's value, from a histogram of the uint8 estimate: its per-call cost was most of this stage's.
-    least = config.off_paper * _percentile(_histogram(paper[::OFF_PAPER_STEP, ::OFF_PAPER_STEP]), OFF_PAPER_TOP)
+    least = config.off_paper * _frame_paper(paper)
     x, y, w, h = np.array([blob.box for blob in blobs]).T
     corners = paper[np.concatenate([y, y, y + h - 1, y + h - 1]), np.concatenate([x, x + w - 1, x, x + w - 1])]
     ground = corners.reshape(4, len(blobs)).max(axis=0)
     return [blob for blob, lit in zip(blobs, (ground >= least).tolist(), strict=True) if lit]
+
+
+def _frame_paper(paper: np.ndarray) -> float:
+    """The frame's paper: the OFF_PAPER_TOP percentile of the paper's estimate, on every OFF_PAPER_STEP-th
+    pixel, from a histogram of the uint8 estimate (np.percentile's value; its per-call cost was most of
+    drop_off_paper's)."""
+    return _percentile(_histogram(paper[::OFF_PAPER_STEP, ::OFF_PAPER_STEP]), OFF_PAPER_TOP)
 
 
 def drop_sheet_edges(grey: np.ndarray, labels: np.ndarray, blobs: list[Blob],
@@ -426,7 +434,98 @@ def _sheet_outline(grey: np.ndarray, labels: np.ndarray, blob: Blob, config: Pip
     return table - ink < config.edge_ratio * (paper - ink)
 
 
-def drop_specks(blobs: list[Blob], config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+def drop_bars(paper: np.ndarray, labels: np.ndarray, pieces: list[Blob],
+              config: PipelineConfig = PipelineConfig()) -> list[Blob]:
+    """Drop a pen lying on the page: among the BAR_CANDIDATES longest pieces, a straight bar (_bar, `bar_aspect`)
+    with paper on both sides of it (_paper_both_sides, `bar_paper` of the frame's), far wider than the
+    strokes of the digit beside it or far longer than that digit is tall, and near no other piece.
+
+    The digit is the tallest piece not such a bar, at least `bar_ref` of the longest bar tall, on paper
+    (drop_off_paper: a dark table's grain beside a sheet made a 1 on it a pen), whose strokes are at
+    most `bar_solid` of its height wide (a blot is no digit). A bar is a pen when its width (its area
+    over its length) is `bar_thick` times the digit's strokes or more, or its length `bar_long` times
+    the digit's height or more: a 1 is written with its neighbours' pen and at their height. A bar with
+    a piece of `min_digit_height` or more within `bar_near` of that piece's height of its box is a stroke
+    of that digit (the stem of a 4 drawn in two strokes). Read whole, a pen is a sure 1; beside a single
+    digit a quarter its length it made a speck of it (drop_specks), and it was joined to the digits whose
+    columns its box spans (join_pieces); so it is dropped before either, and its height is handed on to
+    drop_specks, to which it is one of a crowd's bars as before.
+    """
+    if config.bar_thick is None or len(pieces) < 2:
+        return pieces
+    longest = sorted(range(len(pieces)), key=lambda i: -max(pieces[i].box[2:]))[:BAR_CANDIDATES]
+    level = None
+    bars = {}
+    for i in longest:
+        shape = _bar(labels, pieces[i], config)
+        if shape is None:
+            continue
+        level = _frame_paper(paper) if level is None else level
+        if _paper_both_sides(paper, shape, config.bar_paper * level):
+            bars[i] = shape[:2]
+    if not bars:
+        return pieces
+    least = max(config.min_digit_height, config.bar_ref * max(length for length, _ in bars.values()))
+    digit = None
+    for i in sorted(range(len(pieces)), key=lambda i: -pieces[i].box[3]):
+        height = pieces[i].box[3]
+        if height < least:
+            break
+        if i not in bars and drop_off_paper(paper, [pieces[i]], config):
+            width = stroke_width(_blob_mask(labels, pieces[i], pieces[i].box))
+            if width <= config.bar_solid * height:
+                digit = (height, width)
+                break
+    if digit is None:
+        return pieces
+    pens = {i for i, (length, width) in bars.items()
+            if (width >= config.bar_thick * digit[1] or length >= config.bar_long * digit[0])
+            and not any(_near(labels, pieces[i], other, config.bar_near) for j, other in enumerate(pieces)
+                        if j != i and other.box[3] >= config.min_digit_height)}
+    return [piece for i, piece in enumerate(pieces) if i not in pens]
+
+
+def _bar(labels: np.ndarray, piece: Blob, config: PipelineConfig):
+    """(length, width, centre, direction) of a piece at least `bar_aspect` times as long as wide, from its
+    second moments (a bar's length is sqrt(12) standard deviations along it); else None. Its width is
+    its area over its length: the moments' width of a bent stroke is its bend's."""
+    x, y, _, _ = piece.box
+    moments = cv2.moments(_blob_mask(labels, piece, piece.box).view(np.uint8), True)
+    area = moments["m00"]
+    mean = (moments["mu20"] + moments["mu02"]) / area
+    spread = math.hypot(moments["mu20"] - moments["mu02"], 2 * moments["mu11"]) / area
+    length, across = math.sqrt(6 * (mean + spread)), math.sqrt(max(0.0, 6 * (mean - spread)))
+    if length < config.bar_aspect * max(1.0, across):
+        return None
+    angle = 0.5 * math.atan2(2 * moments["mu11"], moments["mu20"] - moments["mu02"])
+    centre = (x + moments["m10"] / area, y + moments["m01"] / area)
+    return length, area / length, centre, (math.cos(angle), math.sin(angle))
+
+
+def _paper_both_sides(paper: np.ndarray, bar, least: float) -> bool:
+    """Whether the paper's estimate is at least `least` on both sides of a bar (_bar), each side's
+    brightest at BAR_SIDE_POINTS along it, its width and as much again (3 pixels at least) from its
+    axis; a side wholly outside the frame counts as paper. A sheet's edge on a dark table is a bar too,
+    with table on one side: a turned realdev page's, and the specks beside it, joined to it, went with it."""
+    length, width, (cx, cy), (ax, ay) = bar
+    reach = width / 2 + max(3.0, width)
+    for nx, ny in ((-ay * reach, ax * reach), (ay * reach, -ax * reach)):  # out from its axis, each way
+        points = [(round(cx + ax * t * length + nx), round(cy + ay * t * length + ny)) for t in BAR_SIDE_POINTS]
+        values = [int(paper[py, px]) for px, py in points if 0 <= px < paper.shape[1] and 0 <= py < paper.shape[0]]
+        if values and max(values) < least:
+            return False
+    return True
+
+
+def _near(labels: np.ndarray, piece: Blob, other: Blob, share: float) -> bool:
+    """Whether a pixel of `piece` lies in `other`'s box widened by `share` of its height all round."""
+    x, y, w, h = other.box
+    margin = int(math.ceil(share * h))
+    window = labels[max(0, y - margin):y + h + margin, max(0, x - margin):x + w + margin]
+    return any(np.any(window == label) for label in piece.labels)
+
+
+def drop_specks(blobs: list[Blob], config: PipelineConfig = PipelineConfig(), pens: list[int] = ()) -> list[Blob]:
     """Drop blobs much shorter than the tallest: specks, judged against the digits of the same frame
     once everything else that is not a digit is gone.
 
@@ -437,13 +536,15 @@ def drop_specks(blobs: list[Blob], config: PipelineConfig = PipelineConfig()) ->
     dropped first, and the rest judged without them. Up to `max_outliers` blobs kept that are
     still 1.5 to 2.5 times as tall as the rest (`speck_gap`: the edge of a page turned in the
     frame, a streak along it) are left out of the measure too: a small 5 among a page's digits
-    was a speck beside such an edge.
+    was a speck beside such an edge. `pens`: the heights of pens already dropped (drop_bars), which
+    count among the tall blobs here as they did before they were dropped.
     """
     heights = sorted((blob.box[3] for blob in blobs), reverse=True)
-    for outliers in range(1, min(config.max_outliers, len(heights) - 1) + 1):
-        top = heights[outliers]  # the tallest of the rest
-        crowd = sum(height >= config.crowd_height * top for height in heights[outliers:])
-        if heights[0] > config.outlier_gap * top and crowd >= config.min_crowd:
+    seen = sorted([*heights, *pens], reverse=True)
+    for outliers in range(1, min(config.max_outliers, len(seen) - 1) + 1):
+        top = seen[outliers]  # the tallest of the rest
+        crowd = sum(height >= config.crowd_height * top for height in seen[outliers:])
+        if seen[0] > config.outlier_gap * top and crowd >= config.min_crowd:
             blobs = [blob for blob in blobs if blob.box[3] <= top]
             heights = [height for height in heights if height <= top]
             break

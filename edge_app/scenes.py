@@ -484,25 +484,24 @@ def _pen(image: np.ndarray, ink_alpha: np.ndarray, boxes: list[Box], rng: np.ran
         start = np.array([rng.uniform(0, w), rng.uniform(0, h)], np.float32) - axis * length * rng.uniform(0, 1)
         along = (xs - start[0]) * axis[0] + (ys - start[1]) * axis[1]  # pixels from the cap's end
         across = (xs - start[0]) * -axis[1] + (ys - start[1]) * axis[0]  # pixels from the axis
-        reach = np.hypot(across, np.maximum(0, np.maximum(-along, along - length)))  # from the segment
+        beyond = np.maximum(0, np.maximum(-along, along - length))  # pixels past either end
+        reach = np.hypot(across, beyond)  # from the segment
         if not (reach <= radius).any():
             continue  # wholly outside the frame
         if near_ink is None or not near_ink[reach <= radius * (1 + 2 * PEN_CLEAR)].any():
             break
     else:
         return None
-    tip = 0.1 * length  # the cone's length
+    tip, cap_end = 0.1 * length, 0.22 * length  # the cone's length; where the cap ends
     profile = np.where(along > length - tip, radius * np.clip((length - along) / tip, 0.25, 1.0), radius)
-    profile = np.where(along < 0.22 * length, radius * 1.12, profile)  # the cap, a little thicker
-    shadow = np.clip(profile - np.hypot(across - radius * 0.7, np.maximum(0, np.maximum(-along, along - length))),
-                     0, 1)
+    profile = np.where(along < cap_end, radius * 1.12, profile)  # the cap, a little thicker
+    shadow = np.clip(profile - np.hypot(across - radius * 0.7, beyond), 0, 1)  # the pen moved aside, blurred
     image *= (1 - cv2.GaussianBlur(shadow, (0, 0), radius * 0.6 + 1) * rng.uniform(0.2, 0.4))[..., None]
-    distance = np.hypot(across, np.maximum(0, np.maximum(-along, along - length)))
-    alpha = np.clip(profile - distance + 0.5, 0, 1)
+    alpha = np.clip(profile - reach + 0.5, 0, 1)
     side = np.clip(across / np.maximum(profile, 1e-3), -1, 1)
     body = np.array(PENS[rng.choice(list(PENS))], np.float32)
     cap = body * rng.uniform(0.6, 1.0) if rng.random() < 0.5 else np.array(PENS["black"], np.float32)
-    colour = np.where((along < 0.22 * length)[..., None], cap, body)
+    colour = np.where((along < cap_end)[..., None], cap, body)
     colour = np.where((along > length - 0.25 * tip)[..., None], np.float32(170), colour)  # the metal tip
     shade = 0.55 + 0.45 * np.sqrt(1 - side ** 2)  # a lit cylinder ...
     glint = np.exp(-((side + 0.4) / 0.12) ** 2) * 120  # ... with a highlight along it

@@ -344,11 +344,15 @@ def drop_off_paper(paper: np.ndarray, blobs: list[Blob], config: PipelineConfig 
     darker than the generator's (45% at most)."""
     if config.off_paper is None or not blobs:
         return blobs
-    least = config.off_paper * _frame_paper(paper)
+    lit = _on_ground(paper, blobs, config.off_paper * _frame_paper(paper))
+    return [blob for blob, on in zip(blobs, lit, strict=True) if on]
+
+
+def _on_ground(paper: np.ndarray, blobs: list[Blob], least: float) -> list[bool]:
+    """Whether each blob's ground, the paper's estimate brightest at its box's corners, is `least` or more."""
     x, y, w, h = np.array([blob.box for blob in blobs]).T
     corners = paper[np.concatenate([y, y, y + h - 1, y + h - 1]), np.concatenate([x, x + w - 1, x, x + w - 1])]
-    ground = corners.reshape(4, len(blobs)).max(axis=0)
-    return [blob for blob, lit in zip(blobs, (ground >= least).tolist(), strict=True) if lit]
+    return (corners.reshape(4, len(blobs)).max(axis=0) >= least).tolist()
 
 
 def _frame_paper(paper: np.ndarray) -> float:
@@ -441,7 +445,7 @@ def drop_bars(paper: np.ndarray, labels: np.ndarray, pieces: list[Blob],
     strokes of the digit beside it or far longer than that digit is tall, and near no other piece.
 
     The digit is the tallest piece not such a bar, at least `bar_ref` of the longest bar tall, on paper
-    (drop_off_paper: a dark table's grain beside a sheet made a 1 on it a pen), whose strokes are at
+    (drop_off_paper's test, _on_ground: a dark table's grain beside a sheet made a 1 on it a pen), whose strokes are at
     most `bar_solid` of its height wide (a blot is no digit). A bar is a pen when its width (its area
     over its length) is `bar_thick` times the digit's strokes or more, or its length `bar_long` times
     the digit's height or more: a 1 is written with its neighbours' pen and at their height. A bar with
@@ -471,7 +475,7 @@ def drop_bars(paper: np.ndarray, labels: np.ndarray, pieces: list[Blob],
         height = pieces[i].box[3]
         if height < least:
             break
-        if i not in bars and drop_off_paper(paper, [pieces[i]], config):
+        if i not in bars and (config.off_paper is None or _on_ground(paper, [pieces[i]], config.off_paper * level)[0]):
             width = stroke_width(_blob_mask(labels, pieces[i], pieces[i].box))
             if width <= config.bar_solid * height:
                 digit = (height, width)

@@ -56,6 +56,7 @@ from edge_app.vision.pieces import (
     drop_bars,
     drop_edge_steps,
     drop_frames,
+    drop_holes,
     drop_non_digits,
     drop_off_paper,
     drop_sheet_edges,
@@ -582,7 +583,8 @@ def find_blobs(grey: np.ndarray, config: PipelineConfig = PipelineConfig(), pad:
     clear = drop_bars(smooth, labels, framed, config)  # a pen lying on the page, before it is joined to digits
     pens = [piece.box[3] for piece in set(framed) - set(clear)] if len(clear) < len(framed) else []
     blobs = drop_shadow_pieces(grey, labels, framed, join_pieces(clear, config), ruled, config, lines)
-    blobs = drop_off_paper(smooth, drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config), config)
+    blobs = drop_holes(labels, drop_non_digits(drop_edge_steps(blobs, config), grey.shape, areas, config), config)
+    blobs = drop_off_paper(smooth, blobs, config)
     blobs = drop_sheet_edges(grey, labels, drop_shadows(grey, labels, blobs, ruled, config, lines), config, pad)
     blobs = drop_specks(drop_rule_stubs(flat, divided, labels, blobs, lines, ruled, config), config, pens)
     blobs = drop_textured(flat, labels, blobs, config, marks if config.texture_marks else [])

@@ -11,7 +11,8 @@ be written as dates and phone numbers with dashes, dots and gaps (SceneConfig.se
 dates with slashes (SceneConfig.dates), phone numbers with the area code in brackets
 (SceneConfig.brackets), two to a line in columns (SceneConfig.columns), their digits spaced
 as widely as SceneConfig.spacing says; a number's digits may be written into a form's printed boxes
-(SceneConfig.combs), a sheet's numbers into the cells of a printed table (SceneConfig.tables).
+(SceneConfig.combs), a sheet's numbers into the cells of a printed table (SceneConfig.tables); a pen
+may lie on the page (SceneConfig.pens), and a loose-leaf sheet have its punched holes in view (SceneConfig.holes).
 make_single_digit photographs one digit, and fill_frame crops that photo close round it; make_line
 crops one number of a scene to its line.
 
@@ -49,6 +50,11 @@ PEN_WIDTH = (0.2, 1.0)  # a pen is this many of the digits' median height thick 
 PEN_MAX_WIDTH = 0.08  # ... but at most this share of the frame's shorter side (a single digit filling it) ...
 PEN_LENGTH = (11.0, 16.0)  # ... and this many times as long as thick (a ballpoint's 140 by 9 mm)
 PEN_CLEAR = 0.5  # its edge at least this many of its own thicknesses from any ink
+HOLE_SIZE = (0.3, 0.8)  # a loose-leaf sheet's punched hole is this many of the digits' median height across ...
+HOLE_MAX_SIZE = 0.1  # ... but at most this share of the frame's shorter side (a single digit filling it) ...
+HOLE_PITCH = (2.0, 16.0)  # ... its centres this many of its diameters apart (a 23-hole to a 2-hole punch) ...
+HOLE_INSET = (0.7, 4.0)  # ... and this many from the frame's edge they run along
+HOLE_CLEAR = 0.5  # the holes' rims at least this many diameters from any ink
 COMB_BOX = (1.15, 1.45)  # a form's box for one digit: this many of the digits' height high and wide
 COMB_APART = 0.3  # share of combs printed as boxes apart, a gap of COMB_GAP of a box between them
 COMB_GAP = (0.1, 0.3)
@@ -90,6 +96,7 @@ class SceneConfig:
     # cells of two columns about one middle, TABLE_GAP digit heights apart
     pen_shadows: float = 0.0  # share of photos with a narrow shadow across the page: a pen's, a phone's edge
     pens: float = 0.0  # share of photos with a pen lying on the page beside the writing, clear of it (PEN_*)
+    holes: float = 0.0  # share of photos of a loose-leaf sheet, its punched holes in a row along one side (HOLE_*)
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
@@ -509,6 +516,47 @@ def _pen(image: np.ndarray, ink_alpha: np.ndarray, boxes: list[Box], rng: np.ran
     return alpha
 
 
+def _holes(image: np.ndarray, ink_alpha: np.ndarray, paper: np.ndarray, boxes: list[Box],
+           rng: np.random.Generator) -> bool:
+    """A loose-leaf sheet's punched holes (in place): a row of them along one side of the frame, clear of the
+    ink by HOLE_CLEAR, each showing what lies under the sheet, a table or the next sheet, with the upper
+    sheet's shadow as a crescent inside one side of its rim. Returns False, and no holes, where 40 tries
+    find no room for them."""
+    h, w = ink_alpha.shape
+    digit = float(np.median([box[3] for box in boxes])) if boxes else 0.1 * h
+    radius = max(4.0, min(digit * rng.uniform(*HOLE_SIZE), HOLE_MAX_SIZE * min(h, w)) / 2)
+    pitch = 2 * radius * rng.uniform(*HOLE_PITCH)
+    ink = (ink_alpha > 0.05).view(np.uint8)
+    far = cv2.distanceTransform(1 - ink, cv2.DIST_L2, 3) if ink.any() else None  # pixels from the nearest ink
+    for _ in range(40):
+        side = int(rng.integers(4))  # the left, right, top or bottom edge of the frame
+        along_size, across_size = (h, w) if side < 2 else (w, h)
+        inset = 2 * radius * rng.uniform(*HOLE_INSET)
+        across = inset if side % 2 == 0 else across_size - inset
+        centres = [(across, along) if side < 2 else (along, across)
+                   for along in np.arange(rng.uniform(0, pitch), along_size, pitch)]
+        if centres and (far is None or all(far[int(min(max(y, 0), h - 1)), int(min(max(x, 0), w - 1))]
+                                           > radius * (1 + 2 * HOLE_CLEAR) for x, y in centres)):
+            break
+    else:
+        return False
+    under = (rng.uniform(30, 160, 3) if rng.random() < 0.5 else paper * rng.uniform(0.85, 1.0)).astype(np.float32)
+    darkness = rng.uniform(0.3, 0.7)  # the crescent of the upper sheet's shadow, this dark ...
+    towards = rng.uniform(0, 2 * math.pi)
+    shift = radius * rng.uniform(0.15, 0.4) * np.array([math.cos(towards), math.sin(towards)])  # ... this wide
+    reach = int(math.ceil(radius)) + 2
+    for x, y in centres:
+        left, top = max(0, int(x) - reach), max(0, int(y) - reach)
+        window = np.s_[top:int(y) + reach + 1, left:int(x) + reach + 1]
+        ys, xs = np.indices(image[window].shape[:2], dtype=np.float32)
+        xs, ys = xs + (left - x), ys + (top - y)  # from the hole's centre
+        alpha = np.clip(radius - np.hypot(xs, ys) + 0.5, 0, 1)
+        lit = np.clip(radius - np.hypot(xs - shift[0], ys - shift[1]) + 0.5, 0, 1)
+        shade = 1 - darkness * cv2.GaussianBlur(alpha * (1 - lit), (0, 0), 0.1 * radius + 0.5)
+        _lay(image[window], alpha[..., None], under * shade[..., None])
+    return True
+
+
 def _lay(image: np.ndarray, alpha: np.ndarray, ink: np.ndarray) -> None:
     """Ink (BGR) laid over `image` (float, in place: a frame's float copies add up, and the demo makes one
     per scene) where `alpha` (h, w, 1) says how much."""
@@ -544,6 +592,8 @@ def _photograph(ink_alpha, numbers, digits, rng, config, printed: np.ndarray | N
         _lay(image, print_alpha, np.array(RULE_INKS[rng.choice(list(RULE_INKS))], np.float32) * rng.uniform(0.3, 1.0))
     _lay(image, ink_alpha[..., None], ink)
     image += texture[..., None]
+    if config.holes and rng.random() < config.holes:
+        _holes(image, ink_alpha, paper, [box for _, box in digits], rng)
     if config.pens and rng.random() < config.pens:
         _pen(image, ink_alpha, [box for _, box in digits], rng)
     sheet = np.eye(3)

@@ -16,6 +16,7 @@ from edge_app.vision.pieces import (
     _join_pairs,
     drop_bars,
     drop_frames,
+    drop_holes,
     drop_non_digits,
     drop_off_paper,
     drop_specks,
@@ -378,6 +379,55 @@ def test_drop_bars_keeps_a_one_a_fours_stem_and_a_sheets_edge():
     labels, pieces, _ = _pieces_of(one)
     assert drop_bars(paper(480, 640), labels, pieces) == pieces
     assert len(drop_bars(paper(480, 640), labels, pieces, PipelineConfig(bar_solid=1.0))) == 1
+
+
+def _shapes(*draws):
+    """(labels, pieces) of shapes each drawn by one of `draws` in a 120 x 120 cell of its own, side by side."""
+    ink = np.zeros((120, 120 * len(draws)), np.uint8)
+    for i, draw in enumerate(draws):
+        draw(ink[:, 120 * i:120 * (i + 1)])
+    labels, pieces, _ = _pieces_of(ink)
+    assert len(pieces) == len(draws)
+    return labels, sorted(pieces, key=lambda piece: piece.box[0])  # in the order drawn
+
+
+def _disc(cell, radius=30, axes=None):
+    cv2.ellipse(cell, (60, 60), axes or (radius, radius), 20, 0, 360, 1, -1)
+
+
+def _crescent(cell, radius=30, offset=0.3):
+    cv2.circle(cell, (60, 60), radius, 1, -1)
+    cv2.circle(cell, (60 + round(offset * radius), 57), radius, 0, -1)
+
+
+def test_drop_holes_drops_a_punched_holes_disc_and_crescent():
+    # A hole over a table: a disc, round or (in perspective) a little oval, large or small; over the next
+    # sheet: the upper sheet's shadow, a crescent whose two edges are arcs of circles as large.
+    labels, pieces = _shapes(_disc, lambda cell: _disc(cell, axes=(30, 27)), lambda cell: _disc(cell, radius=8),
+                             _crescent, lambda cell: _crescent(cell, radius=20, offset=0.5))
+    assert drop_holes(labels, pieces) == []
+    assert drop_holes(labels, pieces, PipelineConfig(hole_arc=None)) == pieces
+    assert drop_holes(labels, pieces, PipelineConfig(hole_offset=(0.7, 1.0))) == pieces[3:]  # no crescent
+    assert drop_holes(labels, pieces, PipelineConfig(hole_disc=1.01)) == pieces[:3]  # no disc
+    # A disc 'notched' by its grain, or its pale inside bitten into at one side, is still a disc.
+    labels, pieces = _shapes(lambda cell: (_disc(cell), cv2.circle(cell, (90, 60), 3, 0, -1)))
+    assert drop_holes(labels, pieces) == []
+    assert drop_holes(labels, pieces, PipelineConfig(hole_notch=0.0)) == pieces
+
+
+def test_drop_holes_keeps_round_digits_and_curved_strokes():
+    labels, pieces = _shapes(
+        lambda cell: cv2.circle(cell, (60, 60), 30, 1, 6),  # a round 0, as neat as a hole ...
+        lambda cell: (_disc(cell), cv2.circle(cell, (60, 60), 4, 0, -1)),  # ... a marker's, its hole all but shut
+        lambda cell: cv2.ellipse(cell, (60, 60), (30, 30), 0, 60, 300, 1, 5),  # a 0 left open
+        lambda cell: cv2.ellipse(cell, (60, 60), (30, 30), 0, 100, 260, 1, 5),  # a curved stroke (its inner edge
+        # a smaller circle about the same centre, where a crescent's is as large and off it)
+        lambda cell: cv2.putText(cell, "2", (25, 95), cv2.FONT_HERSHEY_SIMPLEX, 3, 1, 9),
+        lambda cell: cv2.putText(cell, "3", (25, 95), cv2.FONT_HERSHEY_SIMPLEX, 3, 1, 9),
+        lambda cell: _disc(cell, axes=(30, 20)))  # a filled 0, taller than wide (as written, not a hole)
+    assert drop_holes(labels, pieces) == pieces
+    # Without the crescent's test of its inner edge's centre, the curved stroke and the open 0 are crescents.
+    assert drop_holes(labels, pieces, PipelineConfig(hole_offset=(0.0, 0.6))) == pieces[:2] + pieces[4:]
 
 
 def test_drop_specks_counts_a_dropped_pen_among_a_crowds_bars():

@@ -48,6 +48,40 @@ def test_a_pen_may_lie_on_the_page_clear_of_the_writing():
                                   make_single_digit(np.random.default_rng(3), config=SceneConfig(pens=0.0)).image)
 
 
+def test_a_loose_leaf_sheet_has_punched_holes_along_a_side_clear_of_the_writing():
+    ink = np.zeros((480, 640), np.uint8)
+    cv2.putText(ink, "7", (250, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, 1, 12)
+    ink = ink.astype(np.float32)
+    near_ink = cv2.dilate((ink > 0).view(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    unders = set()
+    for seed in range(12):
+        image = np.full((480, 640, 3), 230, np.float32)
+        assert scenes._holes(image, ink, np.float32([230, 230, 230]), [(250, 170, 110, 130)],
+                             np.random.default_rng(seed))
+        changed = (image != 230).any(axis=-1)
+        assert not changed[near_ink].any()
+        count, _, stats, _ = cv2.connectedComponentsWithStats(changed.view(np.uint8))
+        holes = stats[1:]
+        assert count >= 2
+        x, y, w, h = holes[:, :4].T
+        holes = holes[(x > 0) & (y > 0) & (x + w < 640) & (y + h < 480)]  # those the frame's edge does not cut ...
+        assert len(holes)
+        # ... round, alike, in a row along one side (their centres in one column or one row).
+        assert (np.abs(holes[:, 2] - holes[:, 3]) <= 2).all() and np.ptp(holes[:, 2]) <= 2
+        centres = holes[:, :2] + holes[:, 2:4] / 2
+        assert min(np.ptp(centres[:, 0]), np.ptp(centres[:, 1])) <= 1
+        unders.add(bool(image[changed].min() < 150))  # a dark table under some, the next sheet under others
+    assert unders == {True, False}
+    crowded = np.ones((480, 640), np.float32)  # ink everywhere: no room, no holes, the image untouched
+    image = np.full((480, 640, 3), 230, np.float32)
+    assert not scenes._holes(image, crowded, np.float32([230, 230, 230]), [(0, 0, 640, 480)],
+                             np.random.default_rng(0))
+    assert (image == 230).all()
+    # Off by default: a scene draws the same with the option at 0 as before it existed.
+    np.testing.assert_array_equal(make_single_digit(np.random.default_rng(3)).image,
+                                  make_single_digit(np.random.default_rng(3), config=SceneConfig(holes=0.0)).image)
+
+
 def test_a_sheet_on_a_table_shows_the_table_round_it_and_its_boxes_follow_the_sheet():
     scene = make_single_digit(np.random.default_rng(6), value=4, config=SceneConfig(table=1.0))
     grey = cv2.cvtColor(scene.image, cv2.COLOR_BGR2GRAY).astype(float)

@@ -1,6 +1,7 @@
 """Ink pieces made into candidate digits: the pieces of a broken digit joined (join_pieces), and
 what is not a digit dropped: specks, lines along a shadow's step, frames and rings drawn round
-digits, the sheet's edge, and shapes no digit has."""
+digits, the sheet's edge, a pen lying on the page, a loose-leaf sheet's punched holes, and shapes
+no digit has."""
 
 import math
 
@@ -21,7 +22,7 @@ EDGE_INK = 25  # percentile of a blob's pixels in the grey frame taken as its in
 STEP_LINE_GAP = 3  # pixels between a line along a step drop_step_lines() drops and a piece broken off it
 OFF_PAPER_TOP = 90  # percentile of the paper's estimate taken as the frame's paper by drop_off_paper()
 OFF_PAPER_STEP = 8  # ... measured on every this many pixels both ways
-HOLE_BINS = 72  # directions from a blob's enclosing circle's centre drop_holes() sees its outline in
+HOLE_BINS = 72  # directions from the centre of the circle fitted to a blob's outline, for drop_holes()
 HOLE_GAP = 0.01  # a gap in a blob's ink this share of what its outline encloses is a hole of its own ...
 HOLE_GAP_PIXELS = 4  # ... and this many pixels at least (grain leaves pinholes in a disc)
 HOLE_POINTS = 12  # outline points fewer than this tell no circle
@@ -350,10 +351,11 @@ def drop_holes(labels: np.ndarray, blobs: list[Blob], config: PipelineConfig = P
     its circle along `hole_disc` of them; a crescent's deepest concavity, `hole_deep` of
     the radius deep or more, lies on a circle as close, as large within `hole_inner`
     times, its centre `hole_offset` of the radius away, where a curved stroke's inner
-    edge lies on a smaller circle about the same centre. A bracket drawn round an area
-    code is a curved stroke too, but bowed less than a crescent is deep. In 6,317 generated digits, on their own, in lines and on sheets, none was
-    taken for a hole. The circles of all blobs are fitted at once (_circles): one at a
-    time, numpy's per-call cost made this stage a tenth of a frame's time.
+    edge lies on a smaller circle about the same centre; a bracket round an area code
+    is a curved stroke too, and bowed less than a crescent is deep. In 6,317 generated
+    digits, on their own, in lines and on sheets, none was taken for a hole. The circles
+    of a frame's blobs are fitted at once (_circles): one at a time, numpy's per-call
+    cost made this stage a tenth of a frame's time.
     """
     if config.hole_arc is None or not blobs:
         return blobs

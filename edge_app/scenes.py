@@ -473,13 +473,19 @@ def _pen_shadow(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     return cv2.GaussianBlur(band, (0, 0), rng.uniform(2, 5)) * rng.uniform(0.25, 0.4)
 
 
+def _median_height(boxes: list[Box], frame_height: int) -> float:
+    """The digits' median height, by which a pen or a hole laid beside them is sized; a tenth of the frame's
+    height where there are none."""
+    return float(np.median([box[3] for box in boxes])) if boxes else 0.1 * frame_height
+
+
 def _pen(image: np.ndarray, ink_alpha: np.ndarray, boxes: list[Box], rng: np.random.Generator) -> np.ndarray | None:
     """A pen lying on the page (in place), clear of the ink by PEN_CLEAR of its thickness, at any slant, often
     running out of the frame: a shaded round body with a highlight along it, a cap at one end and a cone
     with a metal tip at the other, and its soft shadow. Returns the pen's alpha; None, and no pen, where 40
     tries find no room for one."""
     h, w = ink_alpha.shape
-    digit = float(np.median([box[3] for box in boxes])) if boxes else 0.1 * h
+    digit = _median_height(boxes, h)
     radius = min(digit * rng.uniform(*PEN_WIDTH), PEN_MAX_WIDTH * min(h, w)) / 2
     radius = max(radius, 3.0)
     length = 2 * radius * rng.uniform(*PEN_LENGTH)
@@ -523,7 +529,7 @@ def _holes(image: np.ndarray, ink_alpha: np.ndarray, paper: np.ndarray, boxes: l
     sheet's shadow as a crescent inside one side of its rim. Returns False, and no holes, where 40 tries
     find no room for them."""
     h, w = ink_alpha.shape
-    digit = float(np.median([box[3] for box in boxes])) if boxes else 0.1 * h
+    digit = _median_height(boxes, h)
     radius = max(4.0, min(digit * rng.uniform(*HOLE_SIZE), HOLE_MAX_SIZE * min(h, w)) / 2)
     pitch = 2 * radius * rng.uniform(*HOLE_PITCH)
     ink = (ink_alpha > 0.05).view(np.uint8)

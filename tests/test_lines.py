@@ -100,21 +100,22 @@ def test_free_from_lines_parts_digits_from_a_thin_line_the_border_cuts_or_too_lo
 
 @needs_model
 def test_notebook_lines_keep_digits_that_a_missed_rule_or_grid_line_joins_to_the_border(classifier, mnist_path):
-    """A line cropped close on ruled paper whose middle rule, broken by the digits, was not found as a rule and
-    ran from "7329" to the border; a squared page's line down a strip through its 5 and its 2; and a line whose
-    thick rule, erased, left its edges, tying "235" into one piece too wide for a digit once read again with paper
-    round it. Each reads wrong without the stage under OpenCV 5; under OpenCV 4 the first one's rule is found."""
+    """A squared page's line down a strip through its first 7, and a line whose thick rule, erased, left its
+    edges, tying "235" into one piece too wide for a digit once read again with paper round it: each reads wrong
+    without the stage. A line cropped close on ruled paper, whose middle rule, broken by the digits, ran from
+    "7329" to the border ("49828" without the stage), reads right without it too since each rule's band is taken
+    out where it lies, not a pixel or two off."""
     digits = DigitSource.find(str(mnist_path))
     rng = np.random.default_rng(305)
     ruled = [make_line(rng, digits, SceneConfig(rules=1.0), margin=CLOSE) for _ in range(4)][3]
     rng = np.random.default_rng(304)
-    lines = [make_line(rng, digits, SceneConfig(rules=1.0)) for _ in range(61)]
-    squared, edged = lines[60], lines[11]
-    assert ruled.texts == ["498287329"] and squared.texts == ["615629"] and edged.texts == ["235"]
+    lines = [make_line(rng, digits, SceneConfig(rules=1.0)) for _ in range(68)]
+    squared, edged = lines[67], lines[11]
+    assert ruled.texts == ["498287329"] and squared.texts == ["377280582"] and edged.texts == ["235"]
     kept = PipelineConfig(line_thin=None)
     assert [n.text for n in read_frame(ruled.image, classifier)] == ["498287329"]
-    assert [n.text for n in read_frame(squared.image, classifier)] == ["615629"]
-    assert [n.text for n in read_frame(squared.image, classifier, kept)] == ["6169"]
+    assert [n.text for n in read_frame(squared.image, classifier)] == ["377280582"]
+    assert [n.text for n in read_frame(squared.image, classifier, kept)] != ["377280582"]  # "37280582" (4.x: "3728058")
     assert [n.text for n in read_frame(edged.image, classifier)] == ["235"]
     assert [n.text for n in read_frame(edged.image, classifier, kept)] == []
 

@@ -10,7 +10,7 @@ import numpy as np
 from edge_app.vision.boxes import Blob, _blob_mask
 from edge_app.vision.config import PipelineConfig
 from edge_app.vision.ink import _ink_levels
-from edge_app.vision.scans import _is_strip
+from edge_app.vision.scans import _is_strip, _squarish
 
 MAX_RULE_SLOPE = 0.2  # rise over run: a ruled line is within about 11 degrees of the page's axes
 RULE_SLOPE_MATCH = 0.05  # runs on one rule differ this little in slope ...
@@ -19,6 +19,9 @@ RULE_COVER = 0.6  # share of a rule's minimum length that must be ink: a row of 
 RULE_FIT_SPREAD = 0.5  # share of the frame's width: runs of a line spread over less give it a rough slope ...
 RULE_TILT_SEARCH = 0.08  # ... and lines through them this much steeper or flatter are tried, ...
 RULE_TILT_STEPS = 8  # ... at this many slopes each way
+SUBPIXEL_BITS = 4  # a rule's ends are placed to 1 / 2**SUBPIXEL_BITS of a pixel (its middle rows to the nearest one)
+SUBPIXEL = 2 ** SUBPIXEL_BITS
+LONE_INK = 50  # pixels of ink off a lone line at least, to judge it by (_as_dark_as_ink)
 RULE_TREND_RUN = 0.25  # share of the page's width: runs this long give the trend of the rules' slopes
 
 
@@ -78,17 +81,17 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
         # with rules along it (a squared page): digits' stems span a strip cropped close as a grid's lines
         # do, and are all ink. A tall frame's rules down it are a page's held sideways.
         across_too = axis == 0 or lines is not None or flat.shape[0] > flat.shape[1]
+        page = flat if axis == 0 else np.ascontiguousarray(flat.T)  # OpenCV, below, would copy it anyway
         on_rule, drawn = _rules(straight, length, across, config.rule_slack + widest, widest + 2,
                                 config.rule_family if across_too else math.inf,
                                 None if config.rule_inked is None or not across_too else ink,
                                 (config.rule_inked, config.rule_inked_cover),
-                                pad // 2 if strip else 0)
-        if on_rule is None:
+                                pad // 2 if strip else 0, page.shape)
+        if on_rule is None or (count + drawn < config.rule_family and config.rule_lone_dark is not None
+                               and _squarish(flat.shape, config)
+                               and _as_dark_as_ink(page, on_rule, low, config.rule_lone_dark)):
             continue
         count += drawn
-        page = flat if axis == 0 else np.ascontiguousarray(flat.T)  # OpenCV, below, would copy it anyway
-        on_rule = cv2.resize(on_rule.astype(np.uint8), (page.shape[1], page.shape[0]),
-                             interpolation=cv2.INTER_NEAREST).astype(bool)
         here = on_rule if axis == 0 else on_rule.T
         lines = here if lines is None else lines | here
         down = axis == 1
@@ -102,6 +105,18 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
         if axis == 0:
             half = _darkest_of_2x2(flat)
     return flat, lines, down, count
+
+
+def _as_dark_as_ink(page: np.ndarray, on_rule: np.ndarray, low: float, share: float) -> bool:
+    """Whether the ink on the lines found (`on_rule`) is, by its median, `share` as dark as the ink off them or
+    darker: a lone line as dark as the strokes beside it is a digit's stem, nearly as long as a crop one digit
+    fills, where a page's rules are printed lighter than the pen. Ink here is weak ink (`low`), grey levels below
+    paper; False when there are fewer than LONE_INK pixels of ink off the lines to judge by."""
+    ink = page <= math.floor(255 - low)
+    on, off = page[ink & on_rule], page[ink & ~on_rule]
+    if on.size == 0 or off.size < LONE_INK:
+        return False
+    return 255 - float(np.median(on)) >= share * (255 - float(np.median(off)))
 
 
 def _fainter_rules(flat: np.ndarray, lines: np.ndarray, down: bool, count: int, config: PipelineConfig,
@@ -136,7 +151,7 @@ def _darkest_of_2x2(image: np.ndarray) -> np.ndarray:
 
 def _rules(straight: np.ndarray, length: float, across: float, tolerance: float, thickness: int,
            family: float, ink: np.ndarray | None = None, inked: tuple[float, float] = (1.0, 0.0),
-           margin: int = 0) -> tuple[np.ndarray | None, int]:
+           margin: int = 0, full: tuple[int, int] | None = None) -> tuple[np.ndarray | None, int]:
     """Where the rules are (None if nowhere) and how many: lines `thickness` pixels wide through straight runs
     that line up, each on the line through the longest of them at the slope the page's rules have
     there (_slope_trend). A page's rules come several to a frame, or run across it: a rule covers
@@ -147,7 +162,10 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
     cover at least `inked[1]` of `across` is a rule too when it crosses `across` pixels of the
     frame and meets ink in `inked[0]` of them: a rule the digits written on it hide for the most
     part, where a row of digits' tops or a dashed line has paper between its runs. `margin`: pixels of
-    paper added at each end of the lines (a crop read again), where no rule's ink is to be met."""
+    paper added at each end of the lines (a crop read again), where no rule's ink is to be met. With `full`,
+    the shape of the page `straight` was found in at half size (_darkest_of_2x2), the rules are drawn on it
+    (_drawn): a line drawn at half size, to its nearest pixel, and enlarged lay up to two pixels off its rule
+    and left it a rim a pixel thin, which joined a squared page's digits to the frame's border."""
     count, labels, stats, centres = cv2.connectedComponentsWithStats(straight, connectivity=8)
     left, widths = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     slope = np.zeros(count)
@@ -177,7 +195,7 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
         lines.append((group, cover >= RULE_COVER * length and span >= length,
                       cover >= RULE_COVER * across and span >= across, cover))
     longs, wides = sum(entry[1] for entry in lines), sum(entry[2] for entry in lines)
-    on_rule, drawn = np.zeros_like(straight), 0
+    fitted = []  # each rule's line, (slope, intercept) at half size
     near = None  # ink widened across the rules, made when first needed
     for group, long, wide, cover in lines:
         rule = (long and (wide or longs >= family)) or (wide and wides >= family)
@@ -195,10 +213,28 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
             line, share = _most_inked(near, line, group, centres, widths, across, margin)
             if share < inked[0]:
                 continue
-        points = [(x, int(round(np.polyval(line, x)))) for x in (0, straight.shape[1] - 1)]
-        cv2.line(on_rule, points[0], points[1], 1, thickness)
-        drawn += 1
-    return (on_rule.astype(bool), drawn) if on_rule.any() else (None, 0)
+        fitted.append(line)
+    on_rule = _drawn(fitted, thickness, full or straight.shape, 1 if full is None else 2)
+    return (on_rule, len(fitted)) if on_rule.any() else (None, 0)
+
+
+def _drawn(lines: list, thickness: int, shape: tuple[int, int], scale: int) -> np.ndarray:
+    """True on `lines` (slope, intercept at half size) drawn `thickness` half-size pixels thick (an odd number of
+    them, as cv2.line draws), on an image of `shape`, `scale` (1 or 2) times the half size. Enlarged, each lies where
+    the half-size rows it was found in lie, not a pixel or two off: half-size pixel i holds the darkest of
+    full-size pixels 2i - 1 and 2i (_darkest_of_2x2), its middle at 2i - 0.5. There a line is drawn twice, a
+    quarter of a pixel either side of its middle, each time an odd number of pixels thick about the nearest
+    pixel: together, the pixels whose middles lie within `scale` times half the line's width of its middle."""
+    drawn = np.zeros(shape, np.uint8)
+    shift = (scale - 1) / 2
+    wide = 2 * (thickness // 2) + 1  # half-size pixels
+    offsets = (0.0,) if scale == 1 else (-0.25, 0.25)
+    for line in lines:
+        for offset in offsets:
+            ends = [(x, scale * np.polyval(line, (x + shift) / scale) - shift + offset) for x in (0, shape[1] - 1)]
+            points = [(int(round(x * SUBPIXEL)), int(round(y * SUBPIXEL))) for x, y in ends]
+            cv2.line(drawn, points[0], points[1], 1, scale * wide - 2 * (scale - 1), shift=SUBPIXEL_BITS)
+    return drawn.view(bool)
 
 
 def _most_inked(ink: np.ndarray, line, group: list[int], centres: np.ndarray, widths: np.ndarray, across: float,

@@ -107,8 +107,8 @@ class PipelineConfig:
     rule_inked_cover: float = 0.1  # runs covering this share of it, is a rule the digits on it hide (None: never)
     rule_darker: float | None = 40.0  # grey levels: ink on a rule this much darker than the rule (its median,
     # against the paper beside it) is a stroke along it, kept (None: a rule is erased but where a stroke crosses)
-    rule_lone_dark: float | None = 0.8  # fewer lines than rule_family on a page, as dark as this share of its other
-    # ink or darker (medians), are a digit's stem, not rules: not taken out (None: always are)
+    rule_lone_dark: float | None = 0.8  # fewer lines than rule_family on a frame about square (small_aspect), as
+    # dark as this share of its other ink or darker (medians), are a digit's stem, not rules: kept (None: never)
     rule_family: int = 3  # ... are found along that axis: a digit filling the frame has a long, thin stem;
     # this many lines across the frame are rules, even the short ones across a strip (a squared page's)
     rule_stub: float | None = 0.9  # a blob with this share of its ink on the rules, no darker than they are

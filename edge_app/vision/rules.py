@@ -219,21 +219,21 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
 
 
 def _drawn(lines: list, thickness: int, shape: tuple[int, int], scale: int) -> np.ndarray:
-    """True on `lines` (slope, intercept at half size) drawn `thickness` half-size pixels thick (an odd number of
-    them, as cv2.line draws), on an image of `shape`, `scale` (1 or 2) times the half size. Enlarged, each lies where
-    the half-size rows it was found in lie, not a pixel or two off: half-size pixel i holds the darkest of
-    full-size pixels 2i - 1 and 2i (_darkest_of_2x2), its middle at 2i - 0.5. There a line is drawn twice, a
-    quarter of a pixel either side of its middle, each time an odd number of pixels thick about the nearest
-    pixel: together, the pixels whose middles lie within `scale` times half the line's width of its middle."""
+    """True on `lines` (slope, intercept at half size) as cv2.line draws them `thickness` thick at half size (an odd
+    number of pixels), on an image of `shape`, `scale` (1 or 2) times the half size. Enlarged, each lies where the
+    half-size rows it was found in lie, not a pixel or two off: half-size pixel i holds the darkest of full-size
+    pixels 2i - 1 and 2i (_darkest_of_2x2), its middle at 2i - 0.5. There a line is drawn twice, a quarter of a
+    pixel either side of its middle, each time an odd number of pixels thick about its nearest pixel: together,
+    about the pixels whose middles lie within `scale` times half its width at half size of its middle."""
     drawn = np.zeros(shape, np.uint8)
     shift = (scale - 1) / 2
-    wide = 2 * (thickness // 2) + 1  # half-size pixels
+    wide = 2 * ((thickness + 1) // 2) + 1  # half-size pixels: cv2.line draws a thickness T 2 * ((T + 1) // 2) + 1 wide
     offsets = (0.0,) if scale == 1 else (-0.25, 0.25)
     for line in lines:
         for offset in offsets:
             ends = [(x, scale * np.polyval(line, (x + shift) / scale) - shift + offset) for x in (0, shape[1] - 1)]
             points = [(int(round(x * SUBPIXEL)), int(round(y * SUBPIXEL))) for x, y in ends]
-            cv2.line(drawn, points[0], points[1], 1, scale * wide - 2 * (scale - 1), shift=SUBPIXEL_BITS)
+            cv2.line(drawn, points[0], points[1], 1, scale * (wide - 1), shift=SUBPIXEL_BITS)
     return drawn.view(bool)
 
 

@@ -81,18 +81,18 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
         # with rules along it (a squared page): digits' stems span a strip cropped close as a grid's lines
         # do, and are all ink. A tall frame's rules down it are a page's held sideways.
         across_too = axis == 0 or lines is not None or flat.shape[0] > flat.shape[1]
-        page = flat if axis == 0 else np.ascontiguousarray(flat.T)  # OpenCV, below, would copy it anyway
         on_rule, drawn = _rules(straight, length, across, config.rule_slack + widest, widest + 2,
                                 config.rule_family if across_too else math.inf,
                                 None if config.rule_inked is None or not across_too else ink,
                                 (config.rule_inked, config.rule_inked_cover),
-                                pad // 2 if strip else 0, page.shape)
-        if on_rule is None or (count + drawn < config.rule_family and config.rule_lone_dark is not None
-                               and _squarish(flat.shape, config)
-                               and _as_dark_as_ink(page, on_rule, low, config.rule_lone_dark)):
+                                pad // 2 if strip else 0, flat.shape if axis == 0 else flat.shape[::-1])
+        here = None if on_rule is None else on_rule if axis == 0 else on_rule.T
+        if here is None or (count + drawn < config.rule_family and config.rule_lone_dark is not None
+                            and _squarish(flat.shape, config)
+                            and _as_dark_as_ink(flat, here, low, config.rule_lone_dark)):
             continue
         count += drawn
-        here = on_rule if axis == 0 else on_rule.T
+        page = flat if axis == 0 else np.ascontiguousarray(flat.T)  # OpenCV, below, would copy it anyway
         lines = here if lines is None else lines | here
         down = axis == 1
         reach = 2 * widest + 2  # full-size pixels past the rule on either side

@@ -157,6 +157,12 @@ def _darker(grey: np.ndarray, paper: np.ndarray, contrast: float) -> np.ndarray:
     return grey <= cv2.LUT(paper, limits).reshape(paper.shape)  # ... and a 1-D array back as a column
 
 
+def _weak_ink(flat: np.ndarray, low: float) -> np.ndarray:
+    """Where a uint8 page (paper at 255) is at least `low` grey levels below white: its weak ink. Compared as
+    integers, flat <= floor(255 - low), with no float copy of the page or an inverted one."""
+    return flat <= math.floor(255 - low)
+
+
 def _at_least(image: np.ndarray, level: float) -> np.ndarray:
     """uint8 pixels >= a float level, compared as integers: against a float numpy would cast the
     whole image to float64 first. v >= level is v >= ceil(level), i.e. v > ceil(level) - 1."""

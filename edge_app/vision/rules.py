@@ -9,7 +9,7 @@ import numpy as np
 
 from edge_app.vision.boxes import Blob, _blob_mask
 from edge_app.vision.config import PipelineConfig
-from edge_app.vision.ink import _ink_levels
+from edge_app.vision.ink import _ink_levels, _weak_ink
 from edge_app.vision.scans import _is_strip, _squarish
 
 MAX_RULE_SLOPE = 0.2  # rise over run: a ruled line is within about 11 degrees of the page's axes
@@ -65,7 +65,7 @@ def _without_rules(flat: np.ndarray, config: PipelineConfig, low: float | None,
     for axis in (0, 1):  # horizontal rules, then vertical ones on the transposed page
         small = half if axis == 0 else np.ascontiguousarray(half.T)  # OpenCV copies strided images at every call
         width = small.shape[1]
-        ink = (small <= math.floor(255 - low)).astype(np.uint8)  # integer compare: no float copy
+        ink = _weak_ink(small, low).astype(np.uint8)
         # Only ink thin across the rule's direction can be a rule: thick bars and the strokes
         # crossing a rule are left out here; chaining the runs (_rules) bridges them.
         thick = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2 * widest + 1, 1), np.uint8))
@@ -112,7 +112,7 @@ def _as_dark_as_ink(page: np.ndarray, on_rule: np.ndarray, low: float, share: fl
     darker: a lone line as dark as the strokes beside it is a digit's stem, nearly as long as a crop one digit
     fills, where a page's rules are printed lighter than the pen. Ink here is weak ink (`low`), grey levels below
     paper; False when there are fewer than LONE_INK pixels of ink off the lines to judge by."""
-    ink = page <= math.floor(255 - low)
+    ink = _weak_ink(page, low)
     on, off = page[ink & on_rule], page[ink & ~on_rule]
     if on.size == 0 or off.size < LONE_INK:
         return False
@@ -137,7 +137,7 @@ def _rule_only(page: np.ndarray, on_rule: np.ndarray, above: np.ndarray, below: 
     `darker` grey levels darker than the rule's median ink, each measured against the lighter of the
     pixels `above` and `below` it (the paper beside the rule), since a shadow darkens both alike."""
     darkness = cv2.subtract(cv2.max(above, below), page)  # 0 where lighter than the paper beside it
-    counts = np.cumsum(np.bincount(darkness[on_rule & (page <= math.floor(255 - low))], minlength=256))
+    counts = np.cumsum(np.bincount(darkness[on_rule & _weak_ink(page, low)], minlength=256))
     if counts[-1] == 0:
         return on_rule
     median = int(np.searchsorted(counts, counts[-1] / 2))
@@ -214,6 +214,8 @@ def _rules(straight: np.ndarray, length: float, across: float, tolerance: float,
             if share < inked[0]:
                 continue
         fitted.append(line)
+    if not fitted:
+        return None, 0
     on_rule = _drawn(fitted, thickness, full or straight.shape, 1 if full is None else 2)
     return (on_rule, len(fitted)) if on_rule.any() else (None, 0)
 

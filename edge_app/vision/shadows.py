@@ -9,6 +9,7 @@ import numpy as np
 
 from edge_app.vision.boxes import Blob, _blob_mask, _touches_border
 from edge_app.vision.config import PipelineConfig
+from edge_app.vision.ink import _weak_ink
 from edge_app.vision.pieces import join_pieces
 from edge_app.vision.scans import CAMERA_SIDE
 
@@ -39,13 +40,13 @@ def without_bands(flat: np.ndarray, levels: tuple[float, float], config: Pipelin
     square = np.ones((max(3, int(side / math.sqrt(2)) | 1),) * 2, np.uint8)
     # Most frames have no broad ink, or none long enough (a marker's strokes, a soft shadow's rest): told at
     # half size, in a quarter of the time.
-    half = (flat[::2, ::2] <= math.floor(255 - low)).view(np.uint8)
+    half = _weak_ink(flat[::2, ::2], low).view(np.uint8)
     half = cv2.erode(half, square[:len(square) // 2 | 1, :len(square) // 2 | 1])
     reach = (BAND_LENGTH * max(flat.shape) - len(square)) / 2
     if not any(max(cv2.minAreaRect(c)[1]) >= reach
                for c in cv2.findContours(half, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]):
         return flat
-    core = cv2.erode((flat <= math.floor(255 - low)).view(np.uint8), square)
+    core = cv2.erode(_weak_ink(flat, low).view(np.uint8), square)
     dark = cv2.subtract(np.full_like(flat, 255), flat)
     strong = dark[dark >= high]
     if strong.size == 0:
